@@ -1,0 +1,1 @@
+"""Layer 4: pure functions from an exchange to findings."""

@@ -1,0 +1,47 @@
+"""The `conformance` command: every sub-command is wired here; errors become pinned exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from conformance import __version__
+from conformance.cli import specs
+from conformance.cli.output import err
+from conformance.core.errors import HarnessError
+
+app = typer.Typer(
+    name="conformance",
+    help="Contract tests and certification for POS <-> loyalty-provider integrations "
+    "(Ackroo, CRM.COM Web API, CRM.COM REST, Antavo).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(specs.app, name="specs")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"conformance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Exit codes: 0 conforms, 1 does not conform, 2 bad usage or data file, 3 target unreachable."""
+
+
+def main() -> None:
+    """Console-script entry point: a HarnessError is a message and an exit code, never a traceback."""
+    try:
+        app()
+    except HarnessError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
