@@ -33,3 +33,48 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or ROOT, input=stdin, timeout=timeout)
+
+
+CONTROL_TOKEN = "test-control-token"
+
+
+class LiveServer:
+    """A simulator served by uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, app: object) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.app = app
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_simulator() -> object:
+    """The whole simulator (every api this build has) over real HTTP on 127.0.0.1."""
+    from conformance.simulator.server import build_app
+    from conformance.simulator.state import SimulatorConfig
+
+    server = LiveServer(build_app(SimulatorConfig(control_token=CONTROL_TOKEN)))
+    yield server
+    server.stop()

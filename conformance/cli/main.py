@@ -7,8 +7,8 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import specs
-from conformance.cli.output import err
+from conformance.cli import cards, simulate, specs
+from conformance.cli.output import err, out
 from conformance.core.errors import HarnessError
 
 app = typer.Typer(
@@ -20,11 +20,13 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(specs.app, name="specs")
+app.command("simulate")(simulate.simulate)
+app.command("cards")(cards.cards)
 
 
 def _version(value: bool) -> None:
     if value:
-        print(f"conformance {__version__}")
+        out.print(f"conformance {__version__}", markup=False)
         raise typer.Exit()
 
 

@@ -13,7 +13,7 @@ class MoneyError(ValueError):
 
 def to_decimal(value: object) -> Decimal:
     """Read an amount from a str, int or Decimal. Floats are refused: they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"{value!r} is not an exact amount (floats are refused)")
     if isinstance(value, Decimal):
         result = value

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -101,9 +103,22 @@ def load_spec(api: str, root: Path | None = None) -> ApiSpec:
 
 
 @cache
+def load_control_spec() -> ApiSpec:
+    """The test-control interface (it has operations but no requirements of its own)."""
+    spec = load_located_spec("control")
+    return ApiSpec(api="control", path=spec.path, document=spec.data,
+                   operations=tuple(iter_operations("control", spec.data)), requirements=())
+
+
+@cache
+def spec_for(api: str) -> ApiSpec:
+    """One api's spec from the installed data (cached: specs are read-only at run time)."""
+    return load_spec(api)
+
+
 def load_all_specs() -> dict[str, ApiSpec]:
-    """The four apis' specs from the installed data (cached: specs are read-only at run time)."""
-    return {api: load_spec(api) for api in API_IDS}
+    """The four apis' specs from the installed data."""
+    return {api: spec_for(api) for api in API_IDS}
 
 
 def pointer_uri(base: str, pointer: tuple[str | int, ...]) -> str:
@@ -114,13 +129,27 @@ def pointer_uri(base: str, pointer: tuple[str | int, ...]) -> str:
 
 def schema_registry(base: str, document: Mapping[str, Any]) -> Registry[Any]:
     """A referencing registry holding the whole OpenAPI document, so `#/components/...` refs resolve."""
-    resource: Resource[Any] = Resource(contents=dict(document), specification=DRAFT202012)
-    return Registry().with_resource(base, resource)
+    resource: Resource[Any] = DRAFT202012.create_resource(dict(document))
+    registry: Registry[Any] = Registry().with_resource(base, resource)
+    return registry
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """ECMA-262 patterns, as OpenAPI means them: `$` ends the input (Python's also matches before a newline)."""
+    if not isinstance(instance, str):
+        return
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    if re.search(pattern, instance) is None:
+        yield ValidationError(f"{instance!r} does not match {schema['pattern']!r}")
+
+
+OpenApiValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 def validator_for(base: str, registry: Registry[Any], pointer: tuple[str | int, ...]) -> Draft202012Validator:
     """Compile once a validator for the schema at `pointer` inside the registered document."""
-    return Draft202012Validator(
+    return OpenApiValidator(
         {"$ref": pointer_uri(base, pointer)},
         registry=registry,
         format_checker=Draft202012Validator.FORMAT_CHECKER,

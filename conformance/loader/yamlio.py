@@ -43,7 +43,7 @@ def _construct(node: yaml.Node, where: Pointer, lines: dict[Pointer, int], path:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise DataError(path, key_node.start_mark.line + 1, "YAML merge keys (<<) are not supported")
-            key = yaml.SafeLoader(str()).construct_object(key_node)  # scalars only
+            key = yaml.SafeLoader("").construct_object(key_node)  # scalars only
             if not isinstance(key, str | int | bool | float) and key is not None:
                 raise DataError(path, key_node.start_mark.line + 1, "mapping keys must be scalars")
             if key in result:
@@ -58,7 +58,7 @@ def _construct(node: yaml.Node, where: Pointer, lines: dict[Pointer, int], path:
         for index, item in enumerate(node.value):
             items.append(_construct(item, (*where, index), lines, path))
         return items
-    return yaml.SafeLoader(str()).construct_object(node)
+    return yaml.SafeLoader("").construct_object(node)
 
 
 def load_yaml(path: Path | str, text: str | None = None) -> Located:

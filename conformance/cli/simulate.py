@@ -1,0 +1,53 @@
+"""`conformance simulate`: serve the simulated providers and the control interface on loopback."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from conformance.cli.output import err, out
+from conformance.model.spec import API_IDS
+from conformance.simulator.server import available_apis, build_app
+from conformance.simulator.state import SimulatorConfig
+
+
+def simulate(
+    api: list[str] = typer.Option(None, "--api", help="Serve only this api (repeatable; default: all)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8900, "--port", help="Port to listen on."),
+    db: str = typer.Option(":memory:", "--db", help="SQLite ledger file (kept across restarts), or :memory:."),
+    control_token: str = typer.Option(None, "--control-token", envvar="CONFORMANCE_CONTROL_TOKEN",
+                                      help="Bearer token of /_control (default: a random one, printed)."),
+    program: list[Path] = typer.Option(None, "--program", help="Extra reward program file (repeatable)."),
+    fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable)."),
+) -> None:
+    """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
+    served = available_apis()
+    for name in api or ():
+        if name not in API_IDS:
+            raise typer.BadParameter(f"unknown api {name!r}; known: {', '.join(API_IDS)}", param_hint="--api")
+        if name not in served:
+            raise typer.BadParameter(f"{name!r} is not simulated in this build yet", param_hint="--api")
+    for path in program or ():
+        if not path.is_file():
+            raise typer.BadParameter(f"{path}: no such file", param_hint="--program")
+    token = control_token or secrets.token_urlsafe(18)
+    config = SimulatorConfig(db=db, control_token=token, fault_profiles=tuple(fault or ()),
+                             program_overrides=tuple(program or ()))
+    app = build_app(config, api or served)
+    origin = f"http://{host}:{port}"
+    for name in app.providers:
+        out.print(f"{name:<14} {origin}/{name}")
+    out.print(f"{'control':<14} {origin}/_control")
+    out.print(f"control token  {token}" + ("" if control_token else "   (random; pass --control-token to fix it)"))
+    out.print(f"ledger         {db}")
+    err.print("Ctrl-C stops the simulator", markup=False)
+    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
+    finally:
+        app.close()

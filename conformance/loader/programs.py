@@ -1,0 +1,200 @@
+"""Read reward programs (scenarios/programs/*.yaml) into frozen :class:`Program` objects.
+
+The file is checked against the shipped JSON Schema first, then against the rules a schema cannot say
+(unique tender names, amounts finer than the program's scale). Every error names the file and the
+line of the offending value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from conformance.core.money import to_decimal
+from conformance.loader.paths import scenarios_dir
+from conformance.loader.yamlio import Located, Pointer, load_yaml
+from conformance.model.program import (
+    Earn,
+    EarnRule,
+    Program,
+    Rounding,
+    RoundingMode,
+    RoundingPer,
+    Spend,
+    Tender,
+    Tenders,
+    UnpaidPolicy,
+)
+
+
+@cache
+def program_schema() -> dict[str, Any]:
+    """The JSON Schema shipped in the package (``conformance/loader/schemas/program.schema.json``)."""
+    text = resources.files("conformance.loader").joinpath("schemas/program.schema.json").read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = program_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def programs_dir() -> Path:
+    """Where the shipped programs live (``scenarios/programs``)."""
+    return scenarios_dir() / "programs"
+
+
+def iter_program_files(directory: Path | str | None = None) -> Iterator[Path]:
+    """The program files :func:`load_programs` reads, in name order."""
+    folder = Path(directory) if directory is not None else programs_dir()
+    yield from sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def load_program(path: Path | str) -> Program:
+    """Load and validate one program file; raises DataError naming the file and line."""
+    located = load_yaml(path)
+    _check_no_floats(located, located.data, ())
+    _check_schema(located)
+    return _build(located)
+
+
+def load_programs(directory: Path | str | None = None) -> dict[str, Program]:
+    """Every ``*.yaml``/``*.yml`` program in a folder, by id; a duplicate id is a DataError."""
+    programs: dict[str, Program] = {}
+    origin: dict[str, Path] = {}
+    for path in iter_program_files(directory):
+        program = load_program(path)
+        if program.id in programs:
+            located = load_yaml(path)
+            raise located.error(("id",), f"duplicate program id {program.id!r} (also in {origin[program.id]})")
+        programs[program.id] = program
+        origin[program.id] = path
+    return programs
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _check_no_floats(located: Located, value: Any, where: Pointer) -> None:
+    """A YAML float anywhere in a program is refused: amounts and rates are exact decimal strings."""
+    if isinstance(value, float):
+        place = "/".join(str(part) for part in where) or "(top level)"
+        raise located.error(where, f'{place}: {value!r} is a float; write it as a decimal string, e.g. "{value}"')
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_no_floats(located, item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_no_floats(located, item, (*where, index))
+
+
+def _check_schema(located: Located) -> None:
+    errors = sorted(_validator().iter_errors(located.data), key=lambda e: _error_line(located, e))
+    if errors:
+        first = errors[0]
+        pointer, message = _describe(first)
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise located.error(pointer, message + more)
+
+
+def _error_line(located: Located, error: ValidationError) -> tuple[int, str]:
+    return located.line_of(_describe(error)[0]), error.message
+
+
+def _describe(error: ValidationError) -> tuple[Pointer, str]:
+    """Point at the offending value (an unknown key points at the key itself) and phrase the problem."""
+    pointer: Pointer = tuple(error.absolute_path)
+    where = "/".join(str(p) for p in pointer) or "(top level)"
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = set(schema.get("properties", {}))
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            return (*pointer, extra[0]), f"{where}: unknown key {extra[0]!r}"
+    return pointer, f"{where}: {schema.get('x-error') or error.message}"
+
+
+# --- building the model -------------------------------------------------------------------------------
+
+
+def _build(located: Located) -> Program:
+    data: Mapping[str, Any] = located.data
+    scale: int = data["scale"]
+    earn_data: Mapping[str, Any] = data["earn"]
+    earn = Earn(
+        default=_rule(located, ("earn", "default"), earn_data["default"], scale),
+        skus=_rules(located, ("earn", "skus"), earn_data.get("skus", {}), scale),
+        departments=_rules(located, ("earn", "departments"), earn_data.get("departments", {}), scale),
+    )
+    tenders_data: Mapping[str, Any] = data.get("tenders", {})
+    slots: list[Tender] = []
+    for index, slot in enumerate(tenders_data.get("slots", [])):
+        if slot["name"] in {s.name for s in slots}:
+            raise located.error(("tenders", "slots", index, "name"), f"duplicate tender name {slot['name']!r}")
+        slots.append(Tender(slot["name"], to_decimal(slot["rate"])))
+    unpaid: UnpaidPolicy = tenders_data.get("unpaid", "basket")
+    spend_data: Mapping[str, Any] = data.get("spend", {})
+    spend = Spend(
+        minimum=_amount(located, ("spend", "minimum"), spend_data.get("minimum"), scale),
+        maximum=_amount(located, ("spend", "maximum"), spend_data.get("maximum"), scale),
+    )
+    if spend.minimum is not None and spend.maximum is not None and spend.minimum > spend.maximum:
+        raise located.error(("spend", "minimum"), f"spend minimum {spend.minimum} is above the maximum {spend.maximum}")
+    rounding_data: Mapping[str, Any] = data.get("rounding", {})
+    mode: RoundingMode = rounding_data.get("mode", "half-up")
+    per: RoundingPer = rounding_data.get("per", "transaction")
+    places: int = rounding_data.get("places", scale)
+    if places > scale:
+        raise located.error(("rounding", "places"), f"rounding to {places} places is finer than the scale ({scale})")
+    return Program(
+        id=data["id"],
+        api=data["api"],
+        description=data["description"].strip(),
+        currency=data["currency"],
+        scale=scale,
+        earn=earn,
+        tenders=Tenders(tuple(slots), unpaid),
+        redemption_order=tuple(data.get("redemption_order", ())),
+        spend=spend,
+        rounding=Rounding(mode=mode, places=places, per=per),
+        extra=_freeze(data.get("extra", {})),
+    )
+
+
+def _rules(located: Located, where: Pointer, rules: Mapping[str, Any], scale: int) -> Mapping[str, EarnRule]:
+    return MappingProxyType({str(key): _rule(located, (*where, key), rule, scale) for key, rule in rules.items()})
+
+
+def _rule(located: Located, where: Pointer, rule: Mapping[str, Any], scale: int) -> EarnRule:
+    if "per_unit" in rule:
+        return EarnRule(per_unit=_amount(located, (*where, "per_unit"), rule["per_unit"], scale))
+    return EarnRule(rate=to_decimal(rule["rate"]))
+
+
+def _amount(located: Located, where: Pointer, value: str | None, scale: int) -> Decimal | None:
+    """A money amount of the program's unit: no finer than its scale (the ledger stores whole minor units)."""
+    if value is None:
+        return None
+    amount = to_decimal(value)
+    if amount.scaleb(scale) != amount.scaleb(scale).to_integral_value():
+        raise located.error(where, f"{value} has more than {scale} decimal places")
+    return amount
+
+
+def _freeze(value: Any) -> Any:
+    """Read-only copy of the free ``extra`` block: mappings become views, lists become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(item) for item in value)
+    return value

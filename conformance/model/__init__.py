@@ -1,0 +1,1 @@
+"""Layer 2: frozen dataclasses for specs, requirements, scenarios, programs and results."""

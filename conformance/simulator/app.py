@@ -1,0 +1,165 @@
+"""The simulator's ASGI app: one shared request pipeline in front of every provider, plus /_control.
+
+    /<api>/<path as documented>   -> route -> parse -> authenticate -> validate -> faults -> handler
+    /_control/...                 -> the test-control interface (its own bearer token)
+
+Every provider request is answered in that provider's own error shape, never with a 500, and is
+recorded (redacted) in the exchange log for POS certification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from conformance.core import jsonio
+from conformance.simulator.control import ControlApp
+from conformance.simulator.provider import Call, Provider, ProviderError, Reply
+from conformance.simulator.routing import MethodNotAllowed, Router
+from conformance.simulator.state import SimulatorState
+from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
+
+
+log = logging.getLogger("conformance.simulator")
+
+
+class DroppedConnection(Exception):
+    """Raised after a committed change to close the connection without a complete response."""
+
+
+class ProviderEndpoint:
+    """The pipeline for one provider (compiled once: routes and validators)."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+        self.router = Router(provider.spec)
+        self.schemas = compile_operations(provider.spec)
+        missing = {op.operation_id for op in provider.spec.operations if not op.webhook} - set(provider.handlers)
+        if missing:
+            raise RuntimeError(f"{provider.api}: no handler for {', '.join(sorted(missing))}")
+
+    async def handle(self, request: Request, path: str) -> tuple[Reply, str | None, Any]:
+        provider = self.provider
+        state = provider.state
+        match = self.router.match(request.method, path)
+        if match is None:
+            return provider.error_reply(404, "NotFound", f"no operation at {request.method} {path}"), None, None
+        if isinstance(match, MethodNotAllowed):
+            reply = provider.error_reply(405, "MethodNotAllowed", f"{request.method} is not allowed on {path}")
+            reply.headers["allow"] = ", ".join(match.allow)
+            return reply, None, None
+        op = match.operation
+        raw = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        body: Any = None
+        try:
+            media, body = parse_body(headers.get("content-type", ""), raw)
+            call = Call(api=provider.api, operation=op, method=request.method, path=path,
+                        wire_path=request.url.path, query_string=request.url.query, query=query, headers=headers,
+                        path_params=match.path_params, params={}, media=media, body=body, raw_body=raw)
+            call.principal = provider.authenticate(call)
+            provider.prepare(call)
+            call.params = validate_request(self.schemas[op.operation_id], call.media, call.body, query,
+                                           match.path_params, headers, ignore_params=provider.prefix_params)
+        except BadRequest as exc:
+            return provider.bad_request(exc.problems), op.operation_id, body
+        except ProviderError as exc:
+            return provider.error_reply(exc.status, exc.code, exc.message, exc.parameters), op.operation_id, body
+        plan = state.faults.plan(provider.api, op.operation_id)
+        if plan.latency_ms:
+            await asyncio.sleep(plan.latency_ms / 1000)
+        if plan.status is not None:
+            return provider.error_reply(plan.status, "InjectedFault", "fault injected by the test-control interface"), \
+                op.operation_id, body
+        try:
+            reply = provider.handlers[op.operation_id](call)
+        except ProviderError as exc:
+            reply = provider.error_reply(exc.status, exc.code, exc.message, exc.parameters)
+        if plan.drop_after_commit and reply.status < 400:
+            raise DroppedConnection(op.operation_id)
+        return reply, op.operation_id, body
+
+
+class SimulatorApp:
+    """ASGI entry point: dispatch by the first path segment (an api prefix or `_control`)."""
+
+    def __init__(self, state: SimulatorState, providers: Mapping[str, Provider]) -> None:
+        self.state = state
+        self.providers = dict(providers)
+        self.endpoints = {api: ProviderEndpoint(p) for api, p in providers.items()}
+        self.control = ControlApp(state, self.providers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        path = request.url.path
+        head, _, rest = path.lstrip("/").partition("/")
+        if head == "_control":
+            response = await self.control.handle(request, "/" + rest)
+            await response(scope, receive, send)
+            return
+        endpoint = self.endpoints.get(head)
+        if endpoint is None:
+            body = {"error": "NotFound", "message": f"no api at /{head}; apis: {', '.join(self.endpoints)}"}
+            await Response(jsonio.dumps(body), 404, media_type="application/json")(scope, receive, send)
+            return
+        started = time.perf_counter()
+        at = self.state.clock.now().astimezone(UTC).isoformat()
+        try:
+            reply, operation_id, request_body = await endpoint.handle(request, "/" + rest)
+        except DroppedConnection as exc:
+            self._record(endpoint.provider.api, str(exc), at, started, request, None, 0, {}, None)
+            # Headers promise a body that never comes: the client sees the connection close mid-response.
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")]})
+            raise
+        except Exception as exc:  # a bug in a handler still answers in the provider's shape, never a bare 500
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            reply = endpoint.provider.error_reply(500, "InternalError", f"simulator error: {exc.__class__.__name__}")
+            operation_id, request_body = None, None
+        content = b"" if reply.body is None else jsonio.dumps(reply.body).encode()
+        headers = dict(reply.headers)
+        response = Response(content, reply.status, headers=headers,
+                            media_type="application/json" if reply.body is not None else None)
+        self._record(endpoint.provider.api, operation_id, at, started, request, request_body, reply.status,
+                     headers, reply.body)
+        await response(scope, receive, send)
+
+    def _record(self, api: str, operation_id: str | None, at: str, started: float, request: Request,
+                request_body: Any, status: int, headers: dict[str, str], body: Any) -> None:
+        self.state.exchanges.record(
+            api=api, operation_id=operation_id, at=at, duration_ms=(time.perf_counter() - started) * 1000,
+            method=request.method, path=request.url.path, query=request.url.query,
+            request_headers=dict(request.headers), request_body=request_body, status=status,
+            response_headers=headers, response_body=body)
+
+    def close(self) -> None:
+        """Release the ledger. Not done at lifespan shutdown: in-process clients run a lifespan per call."""
+        self.state.close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for provider in self.providers.values():
+                    await provider.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for provider in self.providers.values():
+                    await provider.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
