@@ -78,3 +78,31 @@ def live_simulator() -> object:
     server = LiveServer(build_app(SimulatorConfig(control_token=CONTROL_TOKEN)))
     yield server
     server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_simulate(*args: str, port: int, token: str) -> subprocess.Popen[bytes]:
+    """`conformance simulate` as a user runs it, in its own process; returns once it answers."""
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "simulate", "--port", str(port),
+                             "--control-token", token, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/_control/exchanges", headers={"authorization": f"Bearer {token}"},
+                      timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("conformance simulate did not start")

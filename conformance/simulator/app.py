@@ -28,7 +28,6 @@ from conformance.simulator.routing import MethodNotAllowed, Router
 from conformance.simulator.state import SimulatorState
 from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
 
-
 log = logging.getLogger("conformance.simulator")
 
 

@@ -10,8 +10,8 @@ import hashlib
 from typing import Any
 
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from conformance.loader.paths import specs_dir
 from conformance.simulator.server import build_app

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,39 +12,19 @@ import httpx
 import pytest
 
 from conformance.engine.ledger import Ledger
+from tests.conftest import free_port, start_simulate
 from tests.simulator.ackroo_fixtures import AUTH, CARD, DEVICE, FIXTURE, USE_CASES
 
 TOKEN = "durability-token"
 CONTROL = {"authorization": f"Bearer {TOKEN}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "simulate", "--api", "ackroo", "--db", str(db), "--port", str(port),
-         "--control-token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_control/exchanges", headers=CONTROL, timeout=1)
-            return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("simulator did not start")
-
-
 @pytest.mark.slow
 def test_sigkill_mid_burst_loses_no_acknowledged_transaction(tmp_path: Path) -> None:
     db = tmp_path / "ledger.sqlite"
-    port = _free_port()
+    port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    proc = _start(db, port)
+    proc = start_simulate("--api", "ackroo", "--db", str(db), port=port, token=TOKEN)
     acknowledged: list[str] = []
     try:
         httpx.post(f"{origin}/_control/fixtures", json=FIXTURE, headers=CONTROL).raise_for_status()
@@ -77,7 +53,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_transaction(tmp_path: Path) -> 
         proc.wait()
     assert len(acknowledged) >= 40
 
-    restarted = _start(db, port)
+    restarted = start_simulate("--api", "ackroo", "--db", str(db), port=port, token=TOKEN)
     try:
         with Ledger(db) as ledger:
             credits = [t.number for t in ledger.transactions("ackroo") if t.kind == "loyalty_credit_multi"]
