@@ -8,8 +8,8 @@ import typer
 
 from conformance.cli.output import out
 from conformance.core.errors import UsageError
-from conformance.report.cards import write_cards
 from conformance.core.media import DEFAULT_CARD_NUMBER, MediaError, check_card_number
+from conformance.report.cards import write_cards
 
 
 def _card(value: str) -> str:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, simulate, specs
+from conformance.cli import cards, coverage, demo, scenario, simulate, specs
 from conformance.cli.output import err, out
 from conformance.core.errors import HarnessError
 
@@ -19,7 +19,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo.demo)
 app.add_typer(specs.app, name="specs")
+app.add_typer(scenario.app, name="scenario")
+app.command("coverage")(coverage.coverage)
 app.command("simulate")(simulate.simulate)
 app.command("cards")(cards.cards)
 

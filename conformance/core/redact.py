@@ -54,3 +54,9 @@ def redact_query(query: str) -> str:
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (MASK if k.lower() in SECRET_KEYS else v) for k, v in headers.items()}
+
+
+def redact_url(url: str) -> str:
+    """A URL with its secret query parameters masked and card numbers cut (for report targets and logs)."""
+    base, sep, query = url.partition("?")
+    return mask_cards_in_text(base) + (sep + redact_query(query) if sep else "")

@@ -110,10 +110,16 @@ def load_control_spec() -> ApiSpec:
                    operations=tuple(iter_operations("control", spec.data)), requirements=())
 
 
-@cache
 def spec_for(api: str) -> ApiSpec:
-    """One api's spec from the installed data (cached: specs are read-only at run time)."""
-    return load_spec(api)
+    """One api's spec from the data in use (cached per data folder: specs are read-only at run time)."""
+    if api not in API_IDS:
+        raise DataError(specs_dir() / api, None, f"unknown api {api!r}; known: {', '.join(API_IDS)}")
+    return _cached_spec(api, specs_dir())
+
+
+@cache
+def _cached_spec(api: str, root: Path) -> ApiSpec:
+    return load_spec(api, root)
 
 
 def load_all_specs() -> dict[str, ApiSpec]:
@@ -144,13 +150,15 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterat
         yield ValidationError(f"{instance!r} does not match {schema['pattern']!r}")
 
 
-OpenApiValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+OpenApiValidator: Any = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern})
 
 
 def validator_for(base: str, registry: Registry[Any], pointer: tuple[str | int, ...]) -> Draft202012Validator:
     """Compile once a validator for the schema at `pointer` inside the registered document."""
-    return OpenApiValidator(
+    validator: Draft202012Validator = OpenApiValidator(
         {"$ref": pointer_uri(base, pointer)},
         registry=registry,
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
+    return validator

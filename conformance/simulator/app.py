@@ -64,14 +64,14 @@ class ProviderEndpoint:
         try:
             media, body = parse_body(headers.get("content-type", ""), raw)
             call = Call(api=provider.api, operation=op, method=request.method, path=path,
-                        wire_path=request.url.path, query_string=request.url.query, query=query, headers=headers,
+                        wire_path=_wire_path(request), query_string=request.url.query, query=query, headers=headers,
                         path_params=match.path_params, params={}, media=media, body=body, raw_body=raw)
             call.principal = provider.authenticate(call)
             provider.prepare(call)
             call.params = validate_request(self.schemas[op.operation_id], call.media, call.body, query,
                                            match.path_params, headers, ignore_params=provider.prefix_params)
         except BadRequest as exc:
-            return provider.bad_request(exc.problems), op.operation_id, body
+            return provider.bad_request_for(op, exc.problems), op.operation_id, body
         except ProviderError as exc:
             return provider.error_reply(exc.status, exc.code, exc.message, exc.parameters), op.operation_id, body
         plan = state.faults.plan(provider.api, op.operation_id)
@@ -87,6 +87,12 @@ class ProviderEndpoint:
         if plan.drop_after_commit and reply.status < 400:
             raise DroppedConnection(op.operation_id)
         return reply, op.operation_id, body
+
+
+def _wire_path(request: Request) -> str:
+    """The path exactly as the client sent it (percent-encoding kept): what Escher signatures cover."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
 
 
 class SimulatorApp:

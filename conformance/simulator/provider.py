@@ -84,6 +84,10 @@ class Provider(ABC):
         """A request that breaks the spec: 400 in the provider's shape, nothing changed."""
         return self.error_reply(400, "InvalidRequest", "; ".join(problems))
 
+    def bad_request_for(self, operation: Operation, problems: list[str]) -> Reply:
+        """`bad_request` for one operation (a provider whose error shape differs by operation overrides it)."""
+        return self.bad_request(problems)
+
     def authenticate(self, call: Call) -> Any:
         """Return the caller's principal or raise ProviderError (401/403). Runs before schema validation."""
         return None

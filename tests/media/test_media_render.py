@@ -16,6 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from conformance.core.media import (
+    DEFAULT_CARD_NUMBER,
+    card_media,
+    card_number_from,
+    parse_receipt_barcode,
+    parse_receipt_qr,
+)
 from conformance.report.cards import (
     PDF_NAME,
     RECEIPTS,
@@ -25,13 +32,6 @@ from conformance.report.cards import (
     crmcom_media,
     qr_png,
     write_cards,
-)
-from conformance.core.media import (
-    DEFAULT_CARD_NUMBER,
-    card_media,
-    card_number_from,
-    parse_receipt_barcode,
-    parse_receipt_qr,
 )
 
 CARD = DEFAULT_CARD_NUMBER
