@@ -7,19 +7,15 @@ line of the offending value.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import Any
 
 from conformance.core.money import to_decimal
 from conformance.loader.paths import scenarios_dir
+from conformance.loader.schemacheck import check_schema
 from conformance.loader.yamlio import Located, Pointer, load_yaml
 from conformance.model.program import (
     Earn,
@@ -33,20 +29,6 @@ from conformance.model.program import (
     Tenders,
     UnpaidPolicy,
 )
-
-
-@cache
-def program_schema() -> dict[str, Any]:
-    """The JSON Schema shipped in the package (``conformance/loader/schemas/program.schema.json``)."""
-    text = resources.files("conformance.loader").joinpath("schemas/program.schema.json").read_text("utf-8")
-    return cast(dict[str, Any], json.loads(text))
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    schema = program_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
 
 
 def programs_dir() -> Path:
@@ -64,7 +46,7 @@ def load_program(path: Path | str) -> Program:
     """Load and validate one program file; raises DataError naming the file and line."""
     located = load_yaml(path)
     _check_no_floats(located, located.data, ())
-    _check_schema(located)
+    check_schema(located, "program")
     return _build(located)
 
 
@@ -96,32 +78,6 @@ def _check_no_floats(located: Located, value: Any, where: Pointer) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_no_floats(located, item, (*where, index))
-
-
-def _check_schema(located: Located) -> None:
-    errors = sorted(_validator().iter_errors(located.data), key=lambda e: _error_line(located, e))
-    if errors:
-        first = errors[0]
-        pointer, message = _describe(first)
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise located.error(pointer, message + more)
-
-
-def _error_line(located: Located, error: ValidationError) -> tuple[int, str]:
-    return located.line_of(_describe(error)[0]), error.message
-
-
-def _describe(error: ValidationError) -> tuple[Pointer, str]:
-    """Point at the offending value (an unknown key points at the key itself) and phrase the problem."""
-    pointer: Pointer = tuple(error.absolute_path)
-    where = "/".join(str(p) for p in pointer) or "(top level)"
-    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
-    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        known = set(schema.get("properties", {}))
-        extra = [key for key in error.instance if key not in known]
-        if extra:
-            return (*pointer, extra[0]), f"{where}: unknown key {extra[0]!r}"
-    return pointer, f"{where}: {schema.get('x-error') or error.message}"
 
 
 # --- building the model -------------------------------------------------------------------------------

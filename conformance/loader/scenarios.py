@@ -10,21 +10,17 @@ step's capture or something inside ``given``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, cast
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import Any
 
 from conformance.core.errors import DataError
 from conformance.loader.paths import scenarios_dir
 from conformance.loader.programs import load_programs
+from conformance.loader.schemacheck import check_schema, suggest
 from conformance.loader.specs import load_control_spec, spec_for
 from conformance.loader.yamlio import Located, Pointer, load_yaml
 from conformance.model.scenario import Expectation, PosBlock, Scenario, Step, StepRequest, freeze
@@ -34,20 +30,6 @@ from conformance.model.template import MISSING, dig, malformed, references
 _PATH_PARAM = re.compile(r"\{([^}/]+)\}")
 _TEMPLATED = ("request", "expect", "pos")
 """Step blocks whose strings may hold templates (a capture's own path may not)."""
-
-
-@cache
-def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema shipped in the package (``conformance/loader/schemas/scenario.schema.json``)."""
-    text = resources.files("conformance.loader").joinpath("schemas/scenario.schema.json").read_text("utf-8")
-    return cast(dict[str, Any], json.loads(text))
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    schema = scenario_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
 
 
 @cache
@@ -91,7 +73,7 @@ def load_scenario(path: Path | str, specs: Mapping[str, ApiSpec] | None = None) 
     located = Located(located.path, _exact_scalars(located, located.data, ()), located.lines)
     if not isinstance(located.data, Mapping):
         raise located.error((), "a scenario is a mapping with id, title, api, requirements, source and steps")
-    _check_schema(located)
+    check_schema(located, "scenario")
     data: Mapping[str, Any] = located.data
     api: str = data["api"]
     spec = specs[api] if specs is not None and api in specs else spec_for(api)
@@ -126,34 +108,6 @@ def _exact_scalars(located: Located, value: Any, where: Pointer) -> Any:
     return value
 
 
-def _check_schema(located: Located) -> None:
-    errors = list(_validator().iter_errors(located.data))
-    if not errors:
-        return
-    described = sorted((_describe(error) for error in errors), key=lambda d: located.line_of(d[0]))
-    pointer, message = described[0]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    raise located.error(pointer, message + more)
-
-
-def _describe(error: ValidationError) -> tuple[Pointer, str]:
-    """Point at the offending value (an unknown key at the key itself) and phrase the problem for a person."""
-    pointer: Pointer = tuple(error.absolute_path)
-    where = "/".join(str(p) for p in pointer) or "(top level)"
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        known = set(schema.get("properties", {}))
-        extra = [key for key in error.instance if key not in known]
-        if extra:
-            return (*pointer, extra[0]), f"{where}: unknown key {extra[0]!r}{_suggest(str(extra[0]), known)}"
-    if error.validator == "required":
-        return pointer, f"{where}: {error.message}"
-    hint = schema.get("x-error")
-    if hint is None and error.parent is not None and isinstance(error.parent.schema, Mapping):
-        hint = error.parent.schema.get("x-error")
-    return pointer, f"{where}: {hint or error.message}"
-
-
 # --- what a schema cannot say ---------------------------------------------------------------------------
 
 
@@ -171,7 +125,7 @@ def _check_requirements(located: Located, spec: ApiSpec) -> None:
     for index, requirement in enumerate(located.data["requirements"]):
         if requirement not in known:
             raise located.error(("requirements", index), f"unknown requirement id {requirement!r} for {spec.api}"
-                                f"{_suggest(requirement, known)} (see {spec.api}/requirements.yaml)")
+                                f"{suggest(requirement, known)} (see {spec.api}/requirements.yaml)")
 
 
 def _check_program(located: Located, api: str) -> None:
@@ -180,7 +134,7 @@ def _check_program(located: Located, api: str) -> None:
         return
     programs = _program_apis(scenarios_dir())
     if program not in programs:
-        raise located.error(("program",), f"unknown program {program!r}{_suggest(program, programs)}"
+        raise located.error(("program",), f"unknown program {program!r}{suggest(program, programs)}"
                             " (see scenarios/programs/)")
     if programs[program] != api:
         raise located.error(("program",), f"program {program!r} is for {programs[program]!r}, not {api!r}")
@@ -205,7 +159,7 @@ def _check_steps(located: Located, spec: ApiSpec) -> None:
         operation = operations.get(name) or control.get(name)
         if operation is None:
             webhook = any(op.operation_id == name and op.webhook for op in spec.operations)
-            why = " (a webhook: the provider sends it, a step cannot)" if webhook else _suggest(name, operations)
+            why = " (a webhook: the provider sends it, a step cannot)" if webhook else suggest(name, operations)
             raise located.error((*at, "operation"), f"unknown operationId {name!r} for {spec.api}{why}")
         request = step.get("request") or {}
         _check_path_params(located, (*at, "request", "path"), operation.path, request.get("path") or {})
@@ -258,11 +212,6 @@ def _strings(value: Any, where: Pointer) -> Iterator[tuple[Pointer, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, (*where, index))
-
-
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # --- building the model ---------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from engine_support import CARD, PROGRAM_FILE
 
 from conformance.engine.ackroo import Ackroo
 from conformance.engine.clock import FixedClock
 from conformance.engine.ledger import Ledger
 from conformance.loader.programs import load_program
 from conformance.model.program import Program
+from tests.engine.engine_support import CARD, PROGRAM_FILE
 
 
 @pytest.fixture(scope="session")

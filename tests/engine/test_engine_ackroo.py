@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from engine_support import CARD, line, tenders
 
 from conformance.core.money import MoneyError
 from conformance.engine.ackroo import Ackroo, CardFixture, basket_from_lists
@@ -26,6 +25,7 @@ from conformance.engine.errors import (
 )
 from conformance.engine.ledger import Ledger
 from conformance.model.program import Program, Spend
+from tests.engine.engine_support import CARD, line, tenders
 
 UC1 = [line("5", "2", "0103", "02"), line("3", "1", "0104", "01")]
 UC5 = [line("2", "1", "0101"), line("4", "2", "0102", "02"), line("5", "2", "0103", "02"), line("7", "7", "0105", "03")]
@@ -79,12 +79,12 @@ def test_use_case_9_partial_loyalty_debit_empties_the_balance(ackroo: Ackroo) ->
     assert result.loyalty == ackroo.balance(CARD).loyalty == Decimal("0.00")
 
 
-def test_loyalty_redemption_spends_promo_before_earned(ackroo: Ackroo) -> None:
+def test_loyalty_redemption_draws_on_earned_only(ackroo: Ackroo) -> None:
     ackroo.put_card(CARD, earned="3.00", promo="2.00")
     first = ackroo.loyalty_debit(CARD, "2.50")
-    assert (first.promo, first.earned) == (Decimal("0.00"), Decimal("2.50"))
-    rest = ackroo.loyalty_debit_partial(CARD, "10")
-    assert (rest.amount_redeemed, rest.loyalty) == (Decimal("2.50"), Decimal("0.00"))
+    assert (first.promo, first.earned) == (Decimal("2.00"), Decimal("0.50"))
+    rest = ackroo.loyalty_debit_partial(CARD, "10")  # use case 9: takes el_balance, promo stays
+    assert (rest.amount_redeemed, rest.earned, rest.promo) == (Decimal("0.50"), Decimal("0.00"), Decimal("2.00"))
     nothing = ackroo.loyalty_debit_partial(CARD, "1")  # partial payment mode never refuses
     assert nothing.amount_redeemed == Decimal("0.00")
 
@@ -93,12 +93,12 @@ def test_full_debits_refuse_more_than_the_balance_and_change_nothing(ackroo: Ack
     ackroo.put_card(CARD, gift="5.00", earned="1.00", promo="1.00")
     before = state(ackroo)
     with pytest.raises(InsufficientFunds) as loyalty:
-        ackroo.loyalty_debit(CARD, "2.01")
+        ackroo.loyalty_debit(CARD, "1.01")  # earned 1.00; promo is not redeemable
     with pytest.raises(InsufficientFunds):
         ackroo.gift_debit(CARD, "5.01")
     assert state(ackroo) == before
     assert (loyalty.value.code, loyalty.value.kind) == ("InsufficientFunds", "rule")
-    assert ackroo.loyalty_debit(CARD, "2.00").loyalty == Decimal("0.00")
+    assert ackroo.loyalty_debit(CARD, "1.00").loyalty == Decimal("1.00")
     assert ackroo.gift_debit(CARD, "5.00").gift == Decimal("0.00")
 
 
@@ -147,11 +147,11 @@ def test_reversal_of_spent_funds_is_refused_and_changes_nothing(ackroo: Ackroo) 
 
 def test_void_undoes_a_debit(ackroo: Ackroo) -> None:
     ackroo.put_card(CARD, earned="3.00", promo="1.00")
-    debit = ackroo.loyalty_debit(CARD, "3.50")
+    debit = ackroo.loyalty_debit(CARD, "2.50")
     void = ackroo.void(debit.transaction_number)
     assert (void.kind, void.amount_funded, void.earned, void.promo) == (
         "void",
-        Decimal("3.50"),
+        Decimal("2.50"),
         Decimal("3.00"),
         Decimal("1.00"),
     )

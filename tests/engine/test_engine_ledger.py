@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from engine_support import CARD, PROGRAM_FILE, ROOT
 
 from conformance.engine.ackroo import Ackroo
 from conformance.engine.clock import FixedClock
 from conformance.engine.errors import InsufficientFunds
 from conformance.engine.ledger import RANDOM_DIGITS, Ledger, Posting
 from conformance.model.program import Program
+from tests.engine.engine_support import CARD, PROGRAM_FILE, ROOT
 
 
 def test_file_ledger_uses_wal_and_full_sync(tmp_path: Path) -> None:

@@ -6,11 +6,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from engine_support import PROGRAM_FILE
 
 from conformance.core.errors import DataError
-from conformance.loader.programs import load_program, load_programs, program_schema
+from conformance.loader.programs import load_program, load_programs
+from conformance.loader.schemacheck import bundled_schema
 from conformance.model.program import EarnRule
+from tests.engine.engine_support import PROGRAM_FILE
 
 
 def test_reference_program_loads_with_decimals(tmp_path: Path) -> None:
@@ -25,9 +26,9 @@ def test_reference_program_loads_with_decimals(tmp_path: Path) -> None:
         ("gift", Decimal("0")),
         ("other", Decimal("0.5")),
     ]
-    assert program.redemption_order == ("promo", "earned")
+    assert program.redemption_order == ("earned",)
     assert (program.rounding.mode, program.rounding.places, program.rounding.per) == ("half-up", 2, "transaction")
-    assert program_schema()["$schema"].endswith("2020-12/schema")
+    assert bundled_schema("program")["$schema"].endswith("2020-12/schema")
     assert load_programs(PROGRAM_FILE.parent)["ackroo-reference"] == program
 
 
@@ -57,7 +58,7 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
         ("  minimum: null\n  maximum: null", '  minimum: "9.00"\n  maximum: "1.00"', "above the maximum"),
         ("api: ackroo", "api: square", "api"),
         ("scale: 2", "scale: two", "scale"),
-        ("redemption_order: [promo, earned]", "redemption_order: [promo, promo]", "non-unique"),
+        ("redemption_order: [earned]", "redemption_order: [earned, earned]", "non-unique"),
         ("  mode: half-up", "  mode: [half-up", "invalid YAML"),
     ],
 )

@@ -6,12 +6,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from engine_support import line, tenders
 
 from conformance.core.money import MoneyError
 from conformance.engine.errors import InvalidRequest
 from conformance.engine.rules import Line, earn, evaluate, round_amount, tender_factor
 from conformance.model.program import Program, Rounding, Tenders
+from tests.engine.engine_support import line, tenders
 
 UC1 = [line("5", "2", "0103", "02"), line("3", "1", "0104", "01")]
 UC2 = [line("5", "2", "0103", "02"), line("3", "2", "0104", "01")]

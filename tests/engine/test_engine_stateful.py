@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from engine_support import PROGRAM_FILE
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -30,6 +29,7 @@ from conformance.engine.errors import (
 from conformance.engine.ledger import Ledger
 from conformance.engine.rules import Line, earn
 from conformance.loader.programs import load_program
+from tests.engine.engine_support import PROGRAM_FILE
 
 PROGRAM = load_program(PROGRAM_FILE)
 CARDS = ("6125000000000001", "6125000000000002", "6125000000000003")  # the third starts inactive
@@ -54,9 +54,8 @@ cards = st.sampled_from(CARDS)
 
 
 def loyalty_draw(card: CardBalance, amount: Decimal) -> Deltas:
-    """Promo first, then earned (the reference program's redemption order)."""
-    promo = min(amount, card.promo)
-    return {"promo": -promo, "earned": -(amount - promo)}
+    """From earned only (the reference program's redemption order: use case 9 debits el_balance)."""
+    return {"earned": -amount}
 
 
 class AckrooMachine(RuleBasedStateMachine):
@@ -144,13 +143,13 @@ class AckrooMachine(RuleBasedStateMachine):
     @rule(card=cards, amount=amounts)
     def loyalty_debit(self, card: str, amount: Decimal) -> None:
         def plan(b: CardBalance) -> Deltas | type[BusinessError]:
-            return InsufficientFunds if amount > b.loyalty else loyalty_draw(b, amount)
+            return InsufficientFunds if amount > b.earned else loyalty_draw(b, amount)
 
         self.run(card, plan, lambda: self.ackroo.loyalty_debit(card, amount))
 
     @rule(card=cards, amount=amounts)
     def loyalty_debit_partial(self, card: str, amount: Decimal) -> None:
-        plan: Plan = lambda b: loyalty_draw(b, min(amount, b.loyalty))  # noqa: E731
+        plan: Plan = lambda b: loyalty_draw(b, min(amount, b.earned))  # noqa: E731
         self.run(card, plan, lambda: self.ackroo.loyalty_debit_partial(card, amount))
 
     @rule(card=cards, amount=amounts)

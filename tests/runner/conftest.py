@@ -4,7 +4,6 @@ simulator in-process (ASGI) with its control client, and a transport that rememb
 from __future__ import annotations
 
 import sys
-import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,40 +16,7 @@ from conformance.runner.setup import ControlSetup
 from conformance.simulator.server import build_app
 from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
-
-CARD = "612573981949778930"
-HEADER = """\
-id: ackroo.sample
-title: A sample scenario
-api: ackroo
-program: ackroo-reference
-source: "002_f24dd93b81ea83d9.txt § Use Case 10"
-requirements: [ACK-UC10]
-given:
-  credentials:
-    - {token: t-1, device_id: 0d373af2942291bf}
-  cards:
-    - {cardnumber: "612573981949778930", gift: "5.00", earned: "0.00", promo: "0.00", active: true}
-"""
-GIFT_LOAD = """\
-  - id: load
-    title: Load 10
-    operation: giftCredit
-    request:
-      body: {"device_id": "0d373af2942291bf", "cardnumber": "612573981949778930", "clerk_id": "", "ackroo_id": "",
-             "amount": "10"}
-    capture:
-      txn: transaction_number
-    expect:
-      status: 200
-      body:
-        gc_balance: {$money: "15"}
-"""
-
-
-def step(text: str) -> str:
-    """A step written flush-left in a test, indented to sit under `steps:`."""
-    return textwrap.indent(textwrap.dedent(text), "  ")
+from tests.runner.scenario_support import CARD, GIFT_LOAD, HEADER, step  # noqa: F401 - re-exported
 
 
 @pytest.fixture

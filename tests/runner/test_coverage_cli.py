@@ -61,7 +61,7 @@ def test_a_check_declaring_a_requirement_covers_it() -> None:
 
 def test_operations_exercised_come_from_the_steps() -> None:
     report = api_coverage(spec_for("ackroo"), load_scenarios("ackroo").values(), {})
-    assert report.exercised_by["transactionReversal"] == ("ackroo.uc12-gift-reversal",)
+    assert "ackroo.uc12-gift-reversal" in report.exercised_by["transactionReversal"]
     assert set(report.exercised_by) | set(report.unexercised) == set(report.operations)
     assert "ackroo.uc01-cash-credit" in report.covered_by["ACK-UC01"]
 

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CARD, GIFT_LOAD
 
 from conformance.cli.scenario import Printer
 from conformance.loader.scenarios import load_scenario, load_scenarios
 from conformance.loader.specs import spec_for
 from conformance.runner.scenarios import Target, run
+from tests.runner.scenario_support import CARD, GIFT_LOAD
 
 
 def test_list_prints_one_line_per_scenario(cli: Callable[..., object]) -> None:

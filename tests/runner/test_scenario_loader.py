@@ -8,11 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import GIFT_LOAD, HEADER, step
 
 from conformance.core.errors import DataError
 from conformance.loader.paths import data_root
-from conformance.loader.scenarios import load_scenario, load_scenarios, scenario_schema
+from conformance.loader.scenarios import load_scenario, load_scenarios
+from conformance.loader.schemacheck import bundled_schema
+from tests.runner.scenario_support import GIFT_LOAD, HEADER, step
 
 Writer = Callable[..., Path]
 
@@ -175,6 +176,6 @@ def test_the_readme_example_is_a_valid_scenario(tmp_path: Path) -> None:
 
 
 def test_the_schema_is_shipped_as_package_data() -> None:
-    schema = scenario_schema()
+    schema = bundled_schema("scenario")
     assert schema["$id"] == "urn:conformance:schema:scenario:1"
     assert set(schema["required"]) >= {"id", "title", "api", "requirements", "steps"}

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CARD, GIFT_LOAD, step
 
 from conformance.loader.scenarios import load_scenario, load_scenarios
 from conformance.loader.specs import spec_for
@@ -19,6 +18,7 @@ from conformance.runner.events import RunFinished, RunStarted, ScenarioFinished,
 from conformance.runner.scenarios import Target, run
 from conformance.simulator.server import available_apis
 from tests.conftest import CONTROL_TOKEN, run_cli
+from tests.runner.scenario_support import CARD, GIFT_LOAD, step
 
 SHIPPED = sorted(load_scenarios())
 
