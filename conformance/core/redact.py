@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,6 +42,9 @@ def redact(value: Any, key: str | None = None) -> Any:
         if lowered in CARD_KEYS:
             return mask_card(value)
         return mask_cards_in_text(value)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and (
+            lowered in CARD_KEYS or _CARD_DIGITS.fullmatch(str(value))):
+        return mask_card(str(value))  # a card number sent as a JSON number is still a card number
     return value
 
 
