@@ -173,7 +173,7 @@ def validate_request(schema: OperationSchema, media: str | None, body: Any, quer
         values[param.name] = value
         if param.validator is not None:
             problems.extend(_errors(param.validator, value, f"{param.location} parameter {param.name!r}"))
-    if body is None:
+    if media is None:  # no body at all (a JSON `null` is a body, and is validated as one)
         if schema.body_required:
             problems.append("body: a request body is required")
     elif schema.body_validators:
@@ -182,7 +182,7 @@ def validate_request(schema: OperationSchema, media: str | None, body: Any, quer
             problems.append(f"body: media type {media!r} not accepted (use {', '.join(schema.body_validators)})")
         else:
             problems.extend(_errors(validator, body, "body"))
-    elif body is not None:
+    else:
         problems.append("body: this operation takes no body")
     if problems:
         raise BadRequest(problems)
