@@ -3,6 +3,7 @@ synchronisation, and every refusal leaving the state untouched."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -296,8 +297,6 @@ def test_bad_fixtures_are_refused_whole(crm: CrmCom) -> None:
 
 
 def replace_items(placed: Order) -> Order:
-    from dataclasses import replace
-
     return replace(placed, items=())
 
 
