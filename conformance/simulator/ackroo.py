@@ -167,7 +167,9 @@ class AckrooProvider(Provider):
         for cred in self._credentials():
             if cred.get("client_id") != form.get("client_id") or cred.get("client_secret") != form.get("client_secret"):
                 continue
-            grant_ok = (form.get("grant_type") == "authorization_code" and cred.get("code") == form.get("code")) or (
+            by_code = form.get("grant_type") == "authorization_code" and cred.get("code") == form.get("code")
+            used = set(self.state.ledger.get_setting(API, "used_codes", []))
+            grant_ok = (by_code and form.get("code") not in used) or (
                 form.get("grant_type") == "refresh_token" and cred.get("refresh_token") == form.get("refresh_token"))
             if not grant_ok:
                 return Reply(400, {"error": "invalid_grant",
@@ -176,6 +178,8 @@ class AckrooProvider(Provider):
                     "scope": cred.get("scope", "terminal transaction")}
             if cred.get("refresh_token"):
                 body["refresh_token"] = cred["refresh_token"]
+            if by_code:  # an authorization code is exchanged once (RFC 6749 § 4.1.2); GET /device may still read it
+                self.state.ledger.set_setting(API, "used_codes", sorted(used | {form["code"]}))
             return Reply(200, body)
         return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import yaml
 
 from conformance.loader.scenarios import load_scenarios
 from conformance.loader.specs import spec_for
+from conformance.model.spec import Requirement
 from conformance.runner.coverage import api_coverage
 
 NEW_MUST = {"id": "ACK-NEW-1", "text": "A requirement nobody tests.", "level": "MUST", "actor": "provider",
@@ -49,11 +51,13 @@ def test_an_uncovered_must_makes_coverage_exit_1(data_copy: Path, cli: Callable[
 
 
 def test_a_check_declaring_a_requirement_covers_it() -> None:
-    spec = spec_for("ackroo")
+    extra = Requirement("ACK-TEST-1", "a requirement no scenario names", "MUST", "provider",
+                        "002_f24dd93b81ea83d9.txt § Use Case 1")
+    spec = dataclasses.replace(spec_for("ackroo"), requirements=(*spec_for("ackroo").requirements, extra))
     scenarios = load_scenarios("ackroo").values()
     uncovered = api_coverage(spec, scenarios, {}).uncovered_must
-    assert uncovered, "the shipped data has MUST requirements no scenario covers yet"
-    target = uncovered[0].id
+    assert extra in uncovered
+    target = extra.id
     report = api_coverage(spec, scenarios, {target: ("some_check",)})
     assert report.covered_by[target] == ("some_check",)
     assert target not in {r.id for r in report.uncovered_must}
