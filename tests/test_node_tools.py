@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -30,11 +31,15 @@ def node_bin() -> Path:
         pytest.skip("node/npm not installed")
     bin_dir = TOOLS / "node_modules" / ".bin"
     manifest = (ROOT / "tests" / "node" / "package.json").read_text()
-    if not (bin_dir / "spectral").exists() or (TOOLS / "package.json").read_text() != manifest:
-        TOOLS.mkdir(parents=True, exist_ok=True)
-        (TOOLS / "package.json").write_text(manifest)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=TOOLS,
-                       check=True, capture_output=True, timeout=600)
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    with (TOOLS.parent / "node-tools.lock").open("w") as lock:  # xdist workers install once, one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        installed = TOOLS / "package.json"
+        complete = all((bin_dir / tool).exists() for tool in ("spectral", "prism"))
+        if not complete or not installed.exists() or installed.read_text() != manifest:
+            installed.write_text(manifest)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=TOOLS,
+                           check=True, capture_output=True, timeout=600)
     return bin_dir
 
 
