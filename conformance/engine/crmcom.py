@@ -12,6 +12,7 @@ cancellation reasons). Each operation is one ledger transaction: it commits whol
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 import uuid
@@ -204,11 +205,10 @@ class ReturnResult:
     balance: Decimal
 
 
-@dataclass(frozen=True)
-class Contact:
-    """A contact as the api shows it (never its pass code)."""
+@dataclass(frozen=True, kw_only=True)
+class ContactDetails:
+    """What identifies and describes a contact, shared by what the api shows and what a fixture gives."""
 
-    id: str
     cim: str | None = None
     email: str | None = None
     phone: str | None = None
@@ -221,20 +221,18 @@ class Contact:
 
 
 @dataclass(frozen=True)
-class ContactFixture:
+class Contact(ContactDetails):
+    """A contact as the api shows it (never its pass code)."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class ContactFixture(ContactDetails):
     """A contact as ``POST /_control/fixtures`` gives it; ``wallet`` is the balance to hold."""
 
     id: str
     wallet: Decimal = Decimal(0)
-    cim: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    code: str | None = None
-    currency_code: str | None = None
-    reduction_method: str | None = None
     pass_code: str | None = None
 
 
@@ -952,9 +950,8 @@ def _text_match(attrs: Mapping[str, Any], text: str) -> bool:
 
 def _contact(attrs: Mapping[str, Any]) -> Contact:
     name = attrs.get("name") or " ".join(str(attrs[k]) for k in ("first_name", "last_name") if attrs.get(k)) or None
-    return Contact(attrs["id"], attrs.get("cim"), attrs.get("email"), attrs.get("phone"), name,
-                   attrs.get("first_name"), attrs.get("last_name"), attrs.get("code"), attrs.get("currency_code"),
-                   attrs.get("reduction_method"))
+    details = {f.name: attrs.get(f.name) for f in dataclasses.fields(ContactDetails)}
+    return Contact(id=attrs["id"], **{**details, "name": name})
 
 
 def _names(unit: Merchant | Outlet, tap: TapRef) -> bool:
