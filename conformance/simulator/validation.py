@@ -122,9 +122,9 @@ def describe(error: ValidationError) -> str:
         return f"does not match any allowed shape{': ' + str(rule).strip().splitlines()[0] if rule else ''}"
     message = error.message
     shown = repr(error.instance)
-    if message.startswith(shown):
+    if message.startswith(shown):  # jsonschema opens with the value itself; the rest names only the rule
         message = "value" + message[len(shown):]
-    return message.replace(shown, "value")[:200]
+    return message[:200]
 
 
 def _errors(validator: Draft202012Validator, instance: Any, label: str) -> list[str]:
