@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 
 from conformance.checks.registry import check
 from conformance.core.exchange import HttpResponse
-from conformance.loader.specs import schema_registry, validator_for
+from conformance.loader.specs import deref, schema_registry, validator_for
 from conformance.model.result import Finding
 from conformance.model.spec import ApiSpec
 
@@ -111,15 +110,9 @@ class ResponseSchemas:
         return node
 
     def _follow(self, pointer: Pointer) -> tuple[Pointer, Mapping[str, Any]]:
-        """Follow a chain of local `$ref`s (a response shared under components/responses)."""
-        node = self._at(pointer)
-        for _ in range(20):
-            ref = node.get("$ref") if isinstance(node, Mapping) else None
-            if not isinstance(ref, str) or not ref.startswith("#/"):
-                return pointer, node
-            pointer = tuple(unquote(p).replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/"))
-            node = self._at(pointer)
-        raise ValueError(f"{self.spec.api}: reference cycle at {pointer}")
+        """The response at `pointer`, following a shared one under components/responses."""
+        node, target = deref(self.spec.document, self._at(pointer), pointer)
+        return target, node
 
 
 def _media(headers: Mapping[str, str]) -> str | None:

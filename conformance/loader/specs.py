@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
@@ -126,6 +126,19 @@ def _cached_spec(api: str, root: Path) -> ApiSpec:
 def load_all_specs() -> dict[str, ApiSpec]:
     """The four apis' specs from the installed data."""
     return {api: spec_for(api) for api in API_IDS}
+
+
+def deref(document: Mapping[str, Any], node: Any, pointer: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...]]:
+    """Follow local `$ref`s (`#/components/...`) from `node` at `pointer`; return the target and its pointer."""
+    for _ in range(20):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node, pointer
+        pointer = tuple(unquote(p).replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/"))
+        node = document
+        for part in pointer:
+            node = node[part]
+    raise ValueError(f"reference cycle at {pointer}")
 
 
 def pointer_uri(base: str, pointer: tuple[str | int, ...]) -> str:

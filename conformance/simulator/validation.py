@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from conformance.core import jsonio
-from conformance.loader.specs import schema_registry, validator_for
+from conformance.loader.specs import deref, schema_registry, validator_for
 from conformance.model.spec import ApiSpec
 
 JSON_TYPES = ("application/json",)
@@ -52,21 +52,6 @@ def _json_type(schema: Mapping[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _deref(document: Mapping[str, Any], node: Any, pointer: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...]]:
-    """Follow local `$ref`s (`#/components/...`) and return the target and its pointer."""
-    seen = 0
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        parts = [unquote(p).replace("~1", "/").replace("~0", "~") for p in node["$ref"][2:].split("/")]
-        pointer = tuple(parts)
-        node = document
-        for part in parts:
-            node = node[part]
-        seen += 1
-        if seen > 20:
-            raise ValueError(f"reference cycle at {pointer}")
-    return node, pointer
-
-
 def compile_operations(spec: ApiSpec) -> dict[str, OperationSchema]:
     """One compiled schema set per operationId (parameters may be declared on the path item too)."""
     base = f"urn:conformance:spec:{spec.api}"
@@ -81,14 +66,14 @@ def compile_operations(spec: ApiSpec) -> dict[str, OperationSchema]:
         params: dict[tuple[str, str], Param] = {}
         for owner, owner_pointer in ((item, (section, path)), (item[method], op.pointer)):
             for index, raw in enumerate(owner.get("parameters") or ()):
-                param, where = _deref(doc, raw, (*owner_pointer, "parameters", index))
-                schema, _ = _deref(doc, param.get("schema") or {}, (*where, "schema"))
+                param, where = deref(doc, raw, (*owner_pointer, "parameters", index))
+                schema, _ = deref(doc, param.get("schema") or {}, (*where, "schema"))
                 params[(param["name"], param["in"])] = Param(
                     name=param["name"], location=param["in"], required=bool(param.get("required")),
                     validator=validator_for(base, registry, (*where, "schema")) if "schema" in param else None,
                     kind=_json_type(schema),
                 )
-        body, body_pointer = _deref(doc, item[method].get("requestBody") or {}, (*op.pointer, "requestBody"))
+        body, body_pointer = deref(doc, item[method].get("requestBody") or {}, (*op.pointer, "requestBody"))
         validators = {
             media: validator_for(base, registry, (*body_pointer, "content", media, "schema"))
             for media, content in (body.get("content") or {}).items()
