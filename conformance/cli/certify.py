@@ -1,0 +1,12 @@
+"""`conformance certify provider|pos`: the two certification roles (DESIGN sections 1 and 3)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="certify",
+    help="Certify a provider implementation (the suite plays the POS) or a POS integration (the suite plays "
+    "the provider).",
+    no_args_is_help=True,
+)
