@@ -353,11 +353,24 @@ def basket_from_lists(
         raise InvalidRequest("price_list, quantity_list, dept_id_list and sku_id_list differ in length")
     try:
         return [
-            Line(sku, dept, to_decimal(price), to_decimal(quantity))
+            Line(sku, dept, to_decimal(price), _quantity(quantity))
             for price, quantity, dept, sku in zip(prices, quantities, depts, skus, strict=True)
         ]
     except MoneyError as exc:
         raise InvalidRequest(str(exc)) from None
+
+
+QUANTITY_PLACES = 3
+"""Weighed goods: a quantity has at most three decimals (DESIGN.md § 9: "0.5", "1.25")."""
+
+
+def _quantity(value: Amount) -> Decimal:
+    """A strictly positive quantity with at most three decimals, kept exact (the earn is rounded once, at the end)."""
+    quantity = to_decimal(value)  # finite, never a float
+    exponent = quantity.normalize().as_tuple().exponent
+    if quantity <= 0 or (isinstance(exponent, int) and exponent < -QUANTITY_PLACES):
+        raise InvalidRequest(f"quantity {value} is not a positive amount with at most {QUANTITY_PLACES} decimals")
+    return quantity
 
 
 def _request(meta: Meta | None, **fields: Any) -> dict[str, Any]:

@@ -258,3 +258,19 @@ def test_basket_from_parallel_lists(ackroo: Ackroo) -> None:
         basket_from_lists(["5"], ["2", "1"], ["02"], ["0103"])
     with pytest.raises(InvalidRequest):
         basket_from_lists(["5,00"], ["2"], ["02"], ["0103"])
+
+
+def test_weighed_quantities_multiply_exactly_and_round_once(ackroo: Ackroo) -> None:
+    # DESIGN.md § 9: decimal quantities. 0.5 kg of 0103 at 5.00 earns 10 % of 2.50; two lines of 1.012 units of
+    # 0105 earn 0.40 a unit: 0.25 + 0.4048 + 0.4048 = 1.0596 -> 1.06 (rounding each line would give 1.05).
+    lines = basket_from_lists(["5", "7", "7"], ["0.5", "1.012", "1.012"], ["02", "03", "03"], ["0103", "0105", "0105"])
+    assert [ln.quantity for ln in lines] == [Decimal("0.5"), Decimal("1.012"), Decimal("1.012")]
+    assert ackroo.credit_multi(CARD, lines, tenders("16.67")).amount_funded == Decimal("1.06")
+
+
+@pytest.mark.parametrize("quantity", ["0", "0.000", "-1", "1.2345", "0.0001"])
+def test_quantities_are_strictly_positive_with_three_decimals_at_most(ackroo: Ackroo, quantity: str) -> None:
+    before = state(ackroo)
+    with pytest.raises(InvalidRequest):
+        ackroo.credit_multi(CARD, basket_from_lists(["5"], [quantity], ["02"], ["0103"]), tenders("5"))
+    assert state(ackroo) == before
