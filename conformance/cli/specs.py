@@ -9,7 +9,7 @@ from conformance.cli.output import err, interactive, out
 from conformance.core.errors import EXIT_USAGE
 from conformance.loader.speccheck import check_all
 from conformance.loader.specs import load_all_specs
-from conformance.model.spec import API_IDS
+from conformance.model.spec import API_IDS, CONFIDENCE
 
 app = typer.Typer(help="List and check the OpenAPI specs and requirements of every api.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def list_operations(api: list[str] = typer.Option(None, "--api", help="Only this
         spec = specs[name]
         ops = spec.operations
         grand += len(ops)
-        by_confidence = {c: sum(1 for o in ops if o.confidence == c) for c in ("documented", "observed", "inferred")}
+        by_confidence = {c: sum(1 for o in ops if o.confidence == c) for c in CONFIDENCE}
         summary = ", ".join(f"{n} {c}" for c, n in by_confidence.items() if n)
         if interactive():
             table = Table(title=f"{name}: {spec.title}", title_justify="left")

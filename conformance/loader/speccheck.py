@@ -15,6 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
 from conformance.core.errors import DataError
+from conformance.loader.provenance import check_node_confidence, check_requirement_confidence
 from conformance.loader.specs import (
     iter_operations,
     load_located_requirements,
@@ -22,10 +23,13 @@ from conformance.loader.specs import (
     schema_registry,
     validator_for,
 )
+from conformance.loader.paths import specs_dir
 from conformance.loader.yamlio import Located, Pointer
 from conformance.model.spec import ACTORS, API_IDS, CONFIDENCE, LEVELS
 
 SEED_FILE = re.compile(r"\b00[0-9]_[0-9a-f]{16}\.txt\b")
+SEEDS = "seeds"
+"""specs/seeds/: copies of the source documents, so `specs check` can verify quotes and line pointers."""
 SOURCE = re.compile(r"\b00[0-9]_[0-9a-f]{16}\.txt\b|providers\.md|DESIGN\.md")
 REQUIREMENT_ID = re.compile(r"^(ACK|CRMW|CRM|ANT|CTL)-[A-Z0-9]+(-[A-Z0-9]+)*$")
 OPERATION_ID = re.compile(r"^[a-z][A-Za-z0-9]*$")
@@ -55,7 +59,7 @@ def check_all(root: Path | None = None, apis: tuple[str, ...] = (*API_IDS, "cont
             problems.append(exc)
             continue
         known_ops = {op.operation_id for op in iter_operations(api, spec.data)}
-        problems.extend(check_requirements(reqs, known_ops, requirement_ids))
+        problems.extend(check_requirements(reqs, known_ops, requirement_ids, (root or specs_dir()) / SEEDS))
     return problems
 
 
@@ -111,6 +115,7 @@ def _provenance(spec: Located, pointer: Pointer, node: Mapping[str, Any], what: 
     if confidence not in CONFIDENCE:
         yield spec.error((*pointer, "x-confidence") if confidence else pointer,
                          f"{what}: x-confidence must be one of {', '.join(CONFIDENCE)}")
+    yield from check_node_confidence(spec, pointer, node, what)
 
 
 def _walk(node: Any, pointer: Pointer) -> Iterator[tuple[Pointer, Any]]:
@@ -191,7 +196,8 @@ def _examples(spec: Located, base: str, registry: Any) -> Iterator[DataError]:
                                  f"example does not match its schema at {at}: {error.message[:200]}")
 
 
-def check_requirements(reqs: Located, known_ops: set[str], seen: dict[str, str]) -> Iterator[DataError]:
+def check_requirements(reqs: Located, known_ops: set[str], seen: dict[str, str],
+                       seeds: Path | None = None) -> Iterator[DataError]:
     for index, item in enumerate(reqs.data["requirements"]):
         where: Pointer = ("requirements", index)
         if not isinstance(item, Mapping):
@@ -211,8 +217,10 @@ def check_requirements(reqs: Located, known_ops: set[str], seen: dict[str, str])
             yield reqs.error((*where, "level"), f"level must be one of {', '.join(LEVELS)}")
         if item.get("actor") and item["actor"] not in ACTORS:
             yield reqs.error((*where, "actor"), f"actor must be one of {', '.join(ACTORS)}")
-        if item.get("source") and not SEED_FILE.search(str(item["source"])):
-            yield reqs.error((*where, "source"), "source must name a seed file (e.g. 002_f24dd93b81ea83d9.txt)")
+        if item.get("source") and not SOURCE.search(str(item["source"])):
+            yield reqs.error((*where, "source"), "source must name a seed file (e.g. 002_f24dd93b81ea83d9.txt), "
+                                                 "providers.md or DESIGN.md")
+        yield from check_requirement_confidence(reqs, index, item, seeds or specs_dir() / SEEDS)
         for op_index, op in enumerate(item.get("operations") or ()):
             if op not in known_ops:
                 yield reqs.error((*where, "operations", op_index), f"unknown operationId {op!r}")

@@ -81,6 +81,8 @@ def requirements_from(located: Located) -> tuple[Requirement, ...]:
                     source=str(item["source"]),
                     operations=tuple(str(o) for o in item.get("operations") or ()),
                     not_tested_reason=item.get("not_tested_reason"),
+                    confidence=str(item.get("confidence", "")),
+                    quote=(item["quote"],) if isinstance(item.get("quote"), str) else tuple(item.get("quote") or ()),
                 )
             )
         except KeyError as exc:

@@ -11,7 +11,9 @@ API_IDS = ("ackroo", "crmcom-webapi", "crmcom", "antavo")
 """The four provider apis, in the order the CLI lists them."""
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-CONFIDENCE = ("documented", "observed", "inferred")
+CONFIDENCE = ("documented", "observed", "decided", "inferred")
+"""How sure a fact is: the documents, third-party code, DESIGN.md where the documents are silent, or our guess.
+The first three bind a certification; `inferred` only warns."""
 LEVELS = ("MUST", "SHOULD", "MAY")
 ACTORS = ("pos", "provider", "both")
 
@@ -47,6 +49,10 @@ class Requirement:
     source: str
     operations: tuple[str, ...] = ()
     not_tested_reason: str | None = None
+    confidence: str = "documented"
+    """documented, observed, decided or inferred (CONFIDENCE); an inferred requirement is never MUST."""
+    quote: tuple[str, ...] = ()
+    """The seed text a documented requirement rests on, verbatim (or its source points at seed lines)."""
 
 
 @dataclass(frozen=True)
