@@ -331,6 +331,15 @@ class Antavo:
         extra = {k: v for k, v in profile.items() if k not in PROFILE_FIELDS}
         return self._attributes("profile", customer_id, account, external_id, {}, known, extra)
 
+    def custom_event(self, customer_id: str, action: str, data: Mapping[str, Any], *, account: str | None = None,
+                     external_id: str | None = None) -> EventResult:
+        """An action the program does not model (`checkout_update`, `point_add`, a workspace's own event):
+        recorded for a known customer, changing no balance and earning nothing."""
+        with self.ledger.transaction(API) as tx:
+            resolved = self._resolve(tx, customer_id, external_id)
+            target = self._account(tx.holder(resolved) or {}, resolved, account)
+            return self._commit(tx, action, resolved, target, {}, [], None, request={"data": dict(data)})
+
     def checkout(self, customer_id: str, basket: Basket, *, points_burned: int = 0, account: str | None = None,
                  external_id: str | None = None, effective: datetime | None = None,
                  request: Mapping[str, Any] | None = None) -> EventResult:

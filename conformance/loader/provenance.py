@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.loader.yamlio import Located, Pointer
 from conformance.core.errors import DataError
+from conformance.loader.yamlio import Located, Pointer
 from conformance.model.spec import CONFIDENCE
 
 SEED_LINES = re.compile(r"\b(00[0-9]_[0-9a-f]{16}\.txt):([0-9]+)(?:-([0-9]+))?")
@@ -25,7 +25,7 @@ NEEDS = {"observed": ("providers.md", "providers.md § (third-party code or cata
          "decided": ("DESIGN.md", "DESIGN.md § (the decision it rests on)")}
 """What the source of a requirement with this confidence must name."""
 _SPACE = re.compile(r"\s+")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
 def _plain(text: str) -> str:
@@ -52,14 +52,16 @@ def check_requirement_confidence(reqs: Located, index: int, item: Mapping[str, A
         return
     source = str(item.get("source") or "")
     if confidence == "inferred" and item.get("level") == "MUST":
-        yield reqs.error((*where, "level"), "a requirement resting only on inferred facts cannot be MUST (SHOULD or MAY)")
+        yield reqs.error((*where, "level"),
+                         "a requirement resting only on inferred facts cannot be MUST (SHOULD or MAY)")
     if confidence in NEEDS and NEEDS[confidence][0] not in source:
         yield reqs.error((*where, "source"), f"a {confidence} requirement's source must name {NEEDS[confidence][1]}")
     if confidence == "documented":
         yield from _documented(reqs, where, item, source, seeds)
 
 
-def _documented(reqs: Located, where: Pointer, item: Mapping[str, Any], source: str, seeds: Path) -> Iterator[DataError]:
+def _documented(reqs: Located, where: Pointer, item: Mapping[str, Any], source: str,
+                seeds: Path) -> Iterator[DataError]:
     """A documented requirement quotes its seed, or points at the seed's lines; both are checked against the seed."""
     quotes = item.get("quote")
     quote_list = [quotes] if isinstance(quotes, str) else list(quotes or ())

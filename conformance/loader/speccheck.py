@@ -15,6 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
 from conformance.core.errors import DataError
+from conformance.loader.paths import specs_dir
 from conformance.loader.provenance import check_node_confidence, check_requirement_confidence
 from conformance.loader.specs import (
     iter_operations,
@@ -23,7 +24,6 @@ from conformance.loader.specs import (
     schema_registry,
     validator_for,
 )
-from conformance.loader.paths import specs_dir
 from conformance.loader.yamlio import Located, Pointer
 from conformance.model.spec import ACTORS, API_IDS, CONFIDENCE, LEVELS
 

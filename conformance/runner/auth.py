@@ -5,7 +5,8 @@
 - crmcom-webapi: ``token`` inside the JSON body; a fixture credential has none (it logs in with
   username and password), so a step usually writes ``auth: {token: "{{token}}"}`` with the token an
   earlier login step captured.
-- antavo: the ``api_key`` query parameter plus an Escher signature over the path as sent on the wire,
+- antavo: the ``api_key`` query parameter (left out when the credential says ``api_key_in_query: false``)
+  plus an Escher signature over the path as sent on the wire,
   i.e. with the base URL's path prefix (``/antavo/events?api_key=...``) and the base URL's host.
 
 Each signer is pure: request in, authenticated request out.
@@ -64,10 +65,12 @@ def body_token(request: HttpRequest, credential: Credential, base_url: str, now:
 
 def escher_signed(request: HttpRequest, credential: Credential, base_url: str, now: datetime | None) -> HttpRequest:
     api_key = _field(credential, "api_key", "antavo", "the api_key query parameter and an Escher signature")
-    path, _, query = request.path.partition("?")
-    query = "&".join(part for part in (query, urlencode({"api_key": api_key})) if part)
-    signed_path = f"{path}?{query}"
     secret = credential.get("secret")
+    path, _, query = request.path.partition("?")
+    # `api_key_in_query: false` signs as Antavo's PHP SDK does: the key only in the signature's Credential=
+    if credential.get("api_key_in_query", True) is not False or secret in (None, ""):
+        query = "&".join(part for part in (query, urlencode({"api_key": api_key})) if part)
+    signed_path = f"{path}?{query}" if query else path
     if secret in (None, ""):  # a key-only request (what signature enforcement must refuse)
         return HttpRequest(request.method, signed_path, dict(request.headers), request.body)
     base = urlsplit(base_url)

@@ -1,6 +1,7 @@
 """Antavo, simulated: every operation of specs/antavo/openapi.yaml over the engine's Antavo domain.
 
-Auth (DESIGN 9): the `api_key` query parameter on every operation, and an Escher signature
+Auth (DESIGN 9): the `api_key` query parameter (optional on a signed request, whose `Credential=` names
+the key), and an Escher signature
 (`ANTAVO-HMAC-SHA256`, conformance.core.escher) over the path as sent on the wire, `/antavo` prefix
 included. With signature enforcement on (the fixture's `signature_enforcement`, on by default), a request
 carrying only the key is 403; a signature that does not verify, a `Date` outside the window (the
@@ -32,7 +33,7 @@ from conformance.engine.antavo import (
     Item,
     exact,
 )
-from conformance.engine.errors import BusinessError, InvalidRequest
+from conformance.engine.errors import BusinessError
 from conformance.loader.specs import schema_registry, validator_for
 from conformance.model.spec import ApiSpec, Operation
 from conformance.simulator.provider import Call, Handler, Provider, ProviderError, Reply
@@ -59,6 +60,20 @@ BUSINESS = {  # engine code -> (status, Antavo code)
 }
 STATUS_BY_KIND = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422}
 SIGNATURE = re.compile(r"Signature=([0-9a-fA-F]+)")
+CUSTOM = "*"
+"""The validator of any action outside the discriminator's mapping (specs: `CustomEvent`)."""
+SIGNED_BY = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def _presented_key(query_key: str | None, header: str | None) -> str | None:
+    """The workspace key a request presents: the `api_key` query parameter, or the key of the signature's
+    `Credential=` (Antavo's PHP SDK signs and sends no `api_key`; seed 004 asks only for signing). When
+    both are sent they must name the same key, else the request names none (401)."""
+    found = SIGNED_BY.search(header or "")
+    signed_by = found.group(1) if found else None
+    if query_key and signed_by and query_key != signed_by:
+        return None
+    return query_key or signed_by
 REQUIRED = re.compile(r"^(?P<where>[^:]*): '(?P<name>[^']+)' is a required property$")
 EXTERNAL = re.compile(r"^\{(?P<field>[^:{}]+):(?P<value>.*)\}$")
 VOUCHER_DEFAULTS = {  # the seed's voucher-claimed example; the times come from the simulator clock
@@ -163,13 +178,13 @@ class AntavoProvider(Provider):
     # --- auth ---
 
     def authenticate(self, call: Call) -> Any:
-        key = call.query.get("api_key")
+        header = call.headers.get("authorization")
+        key = _presented_key(call.query.get("api_key"), header)
         if not key:
-            raise refusal(401, "Missing API key: send the api_key query parameter")
+            raise refusal(401, "Missing API key: send the api_key query parameter or sign the request")
         credential = {c["api_key"]: c for c in self._setting("credentials", [])}.get(key)
         if credential is None:
             raise refusal(401, "Invalid API key")
-        header = call.headers.get("authorization")
         if header is None:
             if self._setting("signature_enforcement", True):
                 raise refusal(403, "API signature required: this workspace refuses requests signed by key only")
@@ -215,10 +230,7 @@ class AntavoProvider(Provider):
         for label, event in events:
             if not isinstance(event, Mapping) or not isinstance(event.get("action"), str):
                 continue
-            validator = self._events.get(event["action"])
-            if validator is None:
-                problems.append(f"{label}/action: not one of the actions this api accepts ({', '.join(self._events)})")
-                continue
+            validator = self._events.get(event["action"], self._events[CUSTOM])
             for error in sorted(validator.iter_errors(event), key=lambda e: list(e.absolute_path))[:5]:
                 at = "/".join(str(p) for p in error.absolute_path)
                 problems.append(f"{label}{'/' + at if at else ''}: {describe(error)}")
@@ -312,7 +324,7 @@ class AntavoProvider(Provider):
             return engine.checkout_reject(customer, str(data["transaction_id"]), **who)
         if action == "point_spend":
             return engine.point_spend(customer, int(data["points"]), **who)
-        raise InvalidRequest(f"action {action!r} is not supported")
+        return engine.custom_event(customer, action, data, **who)
 
     def _burn_rates(self, engine: Antavo) -> Sequence[Mapping[str, Any]]:
         return [dict(rate) for rate in engine.program.extra.get("burn_rates", ())]
@@ -367,6 +379,7 @@ def _validators(spec: ApiSpec) -> tuple[dict[str, Draft202012Validator], Draft20
     registry = schema_registry(base, document)
     mapping = document["components"]["schemas"]["EventRequest"]["discriminator"]["mapping"]
     events = {action: validator_for(base, registry, tuple(ref[2:].split("/"))) for action, ref in mapping.items()}
+    events[CUSTOM] = validator_for(base, registry, ("components", "schemas", "CustomEvent"))
     return events, validator_for(base, registry, ("components", "schemas", "VoucherClaimed"))
 
 
