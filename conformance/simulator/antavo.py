@@ -48,7 +48,7 @@ CUSTOMER_NOT_FOUND = 160212
 NOT_ENOUGH_POINTS = 120241
 TYPES = {400: "BadRequestException", 401: "UnauthorizedException", 403: "ForbiddenException",
          404: "NotFoundException", 405: "MethodNotAllowedException", 409: "ConflictException",
-         415: "UnsupportedMediaTypeException", 422: "UnprocessableEntityException",
+         413: "PayloadTooLargeException", 415: "UnsupportedMediaTypeException", 422: "UnprocessableEntityException",
          429: "TooManyRequestsException", 503: "ServiceUnavailableException"}
 BUSINESS = {  # engine code -> (status, Antavo code)
     "CustomerNotFound": (404, CUSTOMER_NOT_FOUND),
@@ -465,13 +465,14 @@ def _fixture_settings(raw: Any) -> dict[str, Any]:
         raise ProviderError(400, "InvalidFixture", "settings must be an object")
     settings: dict[str, Any] = {}
     minimums = {WINDOW: 1, ATTEMPTS: 1, DELAY: 0}
+    maximums = {WINDOW: 86_400, ATTEMPTS: 20, DELAY: 3_600}  # larger values wedge a sandbox (issue 13)
     for name, value in raw.items():
         if name not in minimums:
             raise ProviderError(400, "InvalidFixture", f"settings.{name} is unknown (known: {', '.join(minimums)})")
         whole = name != DELAY
         if isinstance(value, bool) or not isinstance(value, int if whole else int | Decimal) \
-                or value < minimums[name]:
+                or not minimums[name] <= value <= maximums[name]:
             raise ProviderError(400, "InvalidFixture", f"settings.{name} must be a {'whole ' if whole else ''}"
-                                                       f"number of at least {minimums[name]}")
+                                                       f"number from {minimums[name]} to {maximums[name]}")
         settings[name] = value
     return settings
