@@ -178,14 +178,17 @@ class AckrooProvider(Provider):
                     "scope": cred.get("scope", "terminal transaction")}
             if cred.get("refresh_token"):
                 body["refresh_token"] = cred["refresh_token"]
-            if by_code:  # an authorization code is exchanged once (RFC 6749 § 4.1.2); GET /device may still read it
+            if by_code:  # an authorization code is exchanged once (RFC 6749 § 4.1.2); GET /device registers it once
                 self.state.ledger.set_setting(API, "used_codes", sorted(used | {form["code"]}))
             return Reply(200, body)
         return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
 
     def device_register(self, call: Call) -> Reply:
+        # The sample clients register with the code they exchanged (terminal-setup): it registers once.
+        registered = set(self.state.ledger.get_setting(API, "registered_codes", []))
         for cred in self._credentials():
-            if cred.get("code") and cred.get("code") == call.params.get("code"):
+            if cred.get("code") and cred.get("code") == call.params.get("code") and cred["code"] not in registered:
+                self.state.ledger.set_setting(API, "registered_codes", sorted(registered | {cred["code"]}))
                 return Reply(200, {"device": cred["device_id"]})
         raise ProviderError(401, "InvalidCode", "the authorization code is unknown, expired or already used")
 

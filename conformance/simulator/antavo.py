@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -86,9 +85,6 @@ class AntavoProvider(Provider):
 
     def __init__(self, spec: ApiSpec, state: SimulatorState) -> None:
         super().__init__(spec, state)
-        self._seen: dict[str, datetime] = {}
-        """Signatures already accepted, with when they can no longer be replayed (in memory, DESIGN 9)."""
-        self._seen_lock = threading.Lock()
         self._senders: dict[tuple[int, float], WebhookSender] = {}
         self._sender_loop: asyncio.AbstractEventLoop | None = None
         self._events, self._voucher = _validators(spec)
@@ -156,9 +152,7 @@ class AntavoProvider(Provider):
         return {"customers": len(customers), "credentials": len(credentials)}
 
     def reset(self) -> None:
-        self.state.ledger.reset(API)
-        with self._seen_lock:
-            self._seen.clear()
+        self.state.ledger.reset(API)  # the accepted signatures too (they live in the ledger's nonces)
 
     # --- auth ---
 
@@ -190,15 +184,12 @@ class AntavoProvider(Provider):
         found = SIGNATURE.search(header)
         if signer != credential["api_key"] or found is None:
             raise refusal(401, "Invalid API signature: signed by another key")
-        signature = found.group(1).lower()
-        with self._seen_lock:
-            for seen, until in list(self._seen.items()):
-                if until < now:
-                    del self._seen[seen]
-            if signature in self._seen:
-                raise refusal(401, "API signature already used: sign every request afresh")
-            # a signature dated within the window of `now` can be replayed until `now` + 2 x window at most
-            self._seen[signature] = now + timedelta(seconds=2 * window)
+        # Accepted signatures are kept in the ledger (a restart on the same --db still refuses a replay):
+        # one dated within the window of `now` can be replayed until `now` + 2 x window at most.
+        with self.state.ledger.transaction(API) as tx:
+            fresh = tx.remember("signature", found.group(1).lower(), now + timedelta(seconds=2 * window))
+        if not fresh:
+            raise refusal(401, "API signature already used: sign every request afresh")
 
     def prepare(self, call: Call) -> None:
         """Refuse NaN/Infinity, and name the attribute an event of a known action lacks (not "no shape matched")."""
