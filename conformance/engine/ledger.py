@@ -111,6 +111,10 @@ CREATE INDEX IF NOT EXISTS nonces_by_expiry ON nonces (api, expires_at);
 _TXN_COLUMNS = "number, kind, account, reference, created_at, status, reverses, reversed_by, data"
 
 
+class LedgerUnavailable(Exception):
+    """The ledger file cannot be opened or used (a missing folder, a folder, not SQLite, read-only, newer)."""
+
+
 @dataclass(frozen=True)
 class Posting:
     """One entry: ``amount`` minor units into (positive) or out of (negative) an account's bucket."""
@@ -363,11 +367,18 @@ class Ledger:
         """Deterministic mode: transaction numbers 1, 2, 3... per api (with a fixed clock, runs repeat exactly)."""
         self._lock = threading.RLock()
         self._in_transaction = False
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute(f"PRAGMA synchronous = {synchronous}")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"{self.path}: cannot open the ledger ({exc})") from None
+        try:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(f"PRAGMA synchronous = {synchronous}")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise LedgerUnavailable(f"{self.path}: cannot use the ledger ({exc})") from None
 
     def _migrate(self) -> None:
         with self._lock:
@@ -375,7 +386,7 @@ class Ledger:
             try:
                 (version,) = self._db.execute("PRAGMA user_version").fetchone()
                 if version > SCHEMA_VERSION:
-                    raise RuntimeError(f"{self.path}: ledger schema {version} is newer than {SCHEMA_VERSION}")
+                    raise LedgerUnavailable(f"{self.path}: ledger schema {version} is newer than {SCHEMA_VERSION}")
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
