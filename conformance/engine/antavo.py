@@ -273,6 +273,8 @@ class Antavo:
         if fixture.external_id:
             attrs["external_id"] = fixture.external_id
             self._index_external_id(tx, fixture.external_id, fixture.id)
+        if not holder:  # a new customer starts its purchase tally (see `_purchases`)
+            attrs["purchases"] = {"count": 0, "total": "0", "last": None}
         tx.put_holder(fixture.id, attrs)
         postings: list[Posting] = []
         for account, spendable, spent in wanted:
