@@ -13,6 +13,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -84,11 +85,12 @@ def calls(api: str, client: TestClient) -> tuple[Callable[[], int], Callable[[in
             return client.get(f"/crmcom/contacts/{CONTACT}/wallet", headers=key).status_code
 
         def write(n: int) -> int:
-            line = {"product_sku": "COFFEE", "quantity": 1, "net_amount": "8.00", "tax_amount": "1.52",
-                    "total_amount": "9.52"}
+            line = {"product_sku": "COFFEE", "quantity": 1, "net_amount": Decimal("8.00"),
+                    "tax_amount": Decimal("1.52"), "total_amount": Decimal("9.52")}
             body = {"contact_id": CONTACT, "reference_number": f"r-{n}", "merchant_tap": {"code": "M1"},
                     "outlet_tap": {"code": "O1"}, "products": [line]}
-            return client.post("/crmcom/purchases", headers=key, json=body).status_code
+            return client.post("/crmcom/purchases", content=jsonio.dumps(body),
+                               headers={**key, "content-type": "application/json"}).status_code
         return read, write
 
     def read() -> int:

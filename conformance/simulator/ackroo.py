@@ -18,6 +18,8 @@ from conformance.simulator.provider import Call, Handler, Provider, ProviderErro
 
 API = "ackroo"
 DEFAULT_PROGRAM = "ackroo-reference"
+DEFAULT_MERCHANT = "default"
+"""The merchant of credentials and cards a fixture gives without one (a one-merchant sandbox)."""
 STATUS_BY_KIND = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422}
 ERROR_NAMES = {"AlreadyReversed": "TransactionAlreadyReversed", "InvalidRequest": "InvalidRequest"}
 OPEN_OPERATIONS = frozenset({"oauthToken", "deviceRegister"})
@@ -86,6 +88,11 @@ class AckrooProvider(Provider):
                                          card.get("promo", "0"), bool(card.get("active", True))))
             except KeyError:
                 raise ProviderError(400, "InvalidFixture", f"cards[{index}] needs `cardnumber`") from None
+        owners = {str(c["cardnumber"]): str(c["merchant"]) for c in fixtures.get("cards") or []
+                  if isinstance(c, Mapping) and c.get("merchant")}
+        if owners:
+            self.state.ledger.set_setting(API, "card_merchants",
+                                          {**self.state.ledger.get_setting(API, "card_merchants", {}), **owners})
         merged = {c["token"]: c for c in self._credentials()}
         merged.update({c["token"]: dict(c) for c in credentials})
         ledger = self.state.ledger
@@ -130,6 +137,16 @@ class AckrooProvider(Provider):
         devices = call.principal.get("devices") or [call.principal["device_id"]]
         if device not in devices:
             raise ProviderError(403, "UnknownDevice", "the device is not registered to this merchant")
+        card = call.params.get("cardnumber") or (call.body or {}).get("cardnumber")
+        if card is not None and not self._in_scope(call, str(card)):
+            raise ProviderError(404, "CardNotFound", "card not found")
+
+    # A merchant owns its cards (seed 002: "the merchant" runs every use case on its own program's cards):
+    # a credential reaches the cards of its `merchant` only (credentials and cards without one share the
+    # default merchant). Out of scope is answered as unknown, 404 (x-confidence: inferred; ARCHITECTURE.md).
+    def _in_scope(self, call: Call, card: str) -> bool:
+        owners = self.state.ledger.get_setting(API, "card_merchants", {})
+        return bool(owners.get(card, DEFAULT_MERCHANT) == call.principal.get("merchant", DEFAULT_MERCHANT))
 
     # --- replies ---
 
@@ -252,10 +269,11 @@ class AckrooProvider(Provider):
         engine = self._engine()
         number = str(call.body["transaction_number"])
         try:
-            if call.body.get("cardnumber") is not None:
-                record = engine.transaction(number)
-                if record.account != str(call.body["cardnumber"]):
-                    raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
+            record = engine.transaction(number)
+            if call.body.get("cardnumber") is not None and record.account != str(call.body["cardnumber"]):
+                raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
+            if record.account is not None and not self._in_scope(call, record.account):
+                raise ProviderError(404, "TransactionNotFound", "no such transaction")
             result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
         except BusinessError as exc:
             raise business(exc) from None

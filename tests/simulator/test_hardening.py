@@ -161,3 +161,21 @@ def test_a_bad_db_is_one_line_and_exit_2(tmp_path: Path, make: str) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and str(target) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_credential_reaches_only_its_merchants_cards(sim: httpx.Client) -> None:
+    fixture = {**FIXTURE, "credentials": [{"token": "t-1", "device_id": DEVICE, "merchant": "m-1"},
+                                          {"token": "t-2", "device_id": "fedcba9876543210", "merchant": "m-2"}],
+               "cards": [{"cardnumber": CARD, "gift": "5.00", "earned": "0", "promo": "0", "merchant": "m-1"}]}
+    sim.post("/_control/fixtures", json=fixture, headers=CONTROL).raise_for_status()
+    load = sim.post(GIFT, json={"device_id": DEVICE, "cardnumber": CARD, "amount": "1.00"}, headers=AUTH)
+    assert load.status_code == 200
+    other = {"authorization": "Bearer t-2"}
+    read = sim.get("/ackroo/device/card", params={"cardnumber": CARD, "device_id": "fedcba9876543210"}, headers=other)
+    debit = sim.post("/ackroo/transaction/gift/debit", headers=other,
+                     json={"device_id": "fedcba9876543210", "cardnumber": CARD, "amount": "1.00"})
+    undo = sim.post("/ackroo/transaction/reversal", headers=other,
+                    json={"device_id": "fedcba9876543210", "transaction_number": load.json()["transaction_number"]})
+    assert (read.status_code, debit.status_code, undo.status_code) == (404, 404, 404), (read.text, undo.text)
+    mine = sim.get("/ackroo/device/card", params={"cardnumber": CARD, "device_id": DEVICE}, headers=AUTH)
+    assert mine.json()["gift"] == "6.00"
