@@ -14,18 +14,11 @@ from starlette.responses import Response
 
 from conformance.core import jsonio
 from conformance.loader.specs import load_control_spec
+from conformance.simulator import validation
 from conformance.simulator.provider import Provider, ProviderError
 from conformance.simulator.routing import MethodNotAllowed, Router
 from conformance.simulator.state import SimulatorState
-from conformance.simulator.validation import (
-    MAX_BODY_BYTES,
-    BadRequest,
-    BodyTooLarge,
-    compile_operations,
-    parse_body,
-    read_body,
-    validate_request,
-)
+from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
 
 log = logging.getLogger("conformance.simulator")
 
@@ -63,12 +56,12 @@ class ControlApp:
             return _error(405, "MethodNotAllowed", "method not allowed", {"allow": ", ".join(match.allow)})
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         try:
-            media, body = parse_body(request.headers.get("content-type", ""), await read_body(request))
+            media, body = parse_body(request.headers.get("content-type", ""), await validation.read_body(request))
             params = validate_request(self.schemas[match.operation.operation_id], media, body, query, {},
                                       {k.lower(): v for k, v in request.headers.items()})
             result = self.handlers[match.operation.operation_id](body or {}, params)
-        except BodyTooLarge:
-            return _error(413, "PayloadTooLarge", f"the request body is over {MAX_BODY_BYTES} bytes")
+        except validation.BodyTooLarge:
+            return _error(413, "PayloadTooLarge", f"the request body is over {validation.MAX_BODY_BYTES} bytes")
         except BadRequest as exc:
             return _error(400, "InvalidRequest", "; ".join(exc.problems))
         except ProviderError as exc:

@@ -179,3 +179,19 @@ def test_a_credential_reaches_only_its_merchants_cards(sim: httpx.Client) -> Non
     assert (read.status_code, debit.status_code, undo.status_code) == (404, 404, 404), (read.text, undo.text)
     mine = sim.get("/ackroo/device/card", params={"cardnumber": CARD, "device_id": DEVICE}, headers=AUTH)
     assert mine.json()["gift"] == "6.00"
+
+
+def test_a_client_leaving_mid_body_is_a_normal_event(server: LiveServer, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import socket
+    import time
+
+    caplog.set_level(logging.INFO, "conformance.simulator")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"POST /ackroo/transaction/gift/credit HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                     b"content-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"amount\":")
+    deadline = time.monotonic() + 20
+    while not any("disconnected" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("disconnected" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
