@@ -10,6 +10,8 @@ import typer
 import uvicorn
 
 from conformance.cli.output import err, out
+from conformance.core.errors import UsageError
+from conformance.engine.ledger import LedgerUnavailable
 from conformance.model.spec import API_IDS
 from conformance.simulator.server import available_apis, build_app
 from conformance.simulator.state import SimulatorConfig
@@ -38,12 +40,17 @@ def simulate(
     token = control_token or secrets.token_urlsafe(18)
     config = SimulatorConfig(db=db, control_token=token, fault_profiles=tuple(fault or ()),
                              program_overrides=tuple(program or ()))
-    app = build_app(config, api or served)
+    try:
+        app = build_app(config, api or served)
+    except LedgerUnavailable as exc:
+        raise UsageError(f"--db {exc}") from None
     origin = f"http://{host}:{port}"
     for name in app.providers:
         out.print(f"{name:<14} {origin}/{name}")
     out.print(f"{'control':<14} {origin}/_control")
-    out.print(f"control token  {token}" + ("" if control_token else "   (random; pass --control-token to fix it)"))
+    # A token the user gave is theirs already: never echoed (logs of a shared sandbox are read by others).
+    shown = "(as given)" if control_token else f"{token}   (random; pass --control-token to fix it)"
+    out.print(f"control token  {shown}")
     out.print(f"ledger         {db}")
     err.print("Ctrl-C stops the simulator", markup=False)
     os.environ.setdefault("PACT_DO_NOT_TRACK", "true")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+MAX_MINOR = 2**63 - 1
+"""The largest amount in minor units a ledger can hold (SQLite's 64-bit INTEGER)."""
 
 
 class MoneyError(ValueError):
@@ -42,16 +44,25 @@ def floor_int(value: Decimal) -> int:
 
 
 def format_money(value: Decimal) -> str:
-    """Two-decimal string, as Ackroo and CRM.COM REST print money: ``Decimal('1.3') -> '1.30'``."""
-    return str(cents(value))
+    """Two-decimal string, as Ackroo and CRM.COM REST print money: ``Decimal('1.3') -> '1.30'``.
+
+    Zero is never signed: ``-0.0`` prints ``0.00`` (the specs' money pattern has no ``-0.00``)."""
+    rounded = cents(value)
+    return str(abs(rounded) if rounded.is_zero() else rounded)
 
 
 def to_minor(value: Decimal, scale: int = 2) -> int:
-    """Exact integer minor units (cents for scale 2, points for scale 0); refuses sub-unit remainders."""
+    """Exact integer minor units (cents for scale 2, points for scale 0); refuses sub-unit remainders
+    and amounts a 64-bit ledger cannot hold (checked before `int()`, which a `1E+100000000` would stall)."""
+    if value.is_finite() and not value.is_zero() and value.adjusted() + scale > 18:
+        raise MoneyError(f"{value} is out of range")
     scaled = value.scaleb(scale)
     if scaled != scaled.to_integral_value():
         raise MoneyError(f"{value} has more than {scale} decimal places")
-    return int(scaled)
+    minor = int(scaled)
+    if abs(minor) > MAX_MINOR:
+        raise MoneyError(f"{value} is out of range")
+    return minor
 
 
 def from_minor(minor: int, scale: int = 2) -> Decimal:

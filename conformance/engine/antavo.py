@@ -273,6 +273,8 @@ class Antavo:
         if fixture.external_id:
             attrs["external_id"] = fixture.external_id
             self._index_external_id(tx, fixture.external_id, fixture.id)
+        if not holder:  # a new customer starts its purchase tally (see `_purchases`)
+            attrs["purchases"] = {"count": 0, "total": "0", "last": None}
         tx.put_holder(fixture.id, attrs)
         postings: list[Posting] = []
         for account, spendable, spent in wanted:
@@ -359,6 +361,10 @@ class Antavo:
             earned = sum(points for _, points in plan)
             stored = {**(request or {}), "transaction_id": basket.transaction_id, "points_burned": points_burned,
                       "original_total": basket.original_total, "items": len(basket.items)}
+            holder = tx.holder(resolved) or {}
+            count, total, _ = self._purchases(tx, resolved, holder)
+            tx.put_holder(resolved, {**holder, "purchases": {  # read back in O(1) by `_view` (issue 13)
+                "count": count + 1, "total": str(total + basket.original_total), "last": tx.now.isoformat()}})
             return self._commit(tx, CHECKOUT, resolved, target, {SPENDABLE: earned - points_burned,
                                                                   SPENT: points_burned}, plan, effective,
                                 request=stored, reference=basket.transaction_id,
@@ -534,15 +540,25 @@ class Antavo:
                            balances.get(_bucket(Account(a["id"], a["name"]), SPENDABLE), 0),
                            balances.get(_bucket(Account(a["id"], a["name"]), SPENT), 0))
             for a in holder.get("accounts", []))
-        checkouts = [r for r in tx.find(account=customer_id) if r.kind == CHECKOUT]
-        total = sum((Decimal(str(r.data["result"]["original_total"])) for r in checkouts), Decimal(0))
+        count, total, last = self._purchases(tx, customer_id, holder)
         return Customer(
             id=customer_id, profile=dict(holder.get("profile", {})), status=str(holder.get("status", "active")),
             created_at=int(holder.get("created_at", 0)), optin_at=holder.get("optin_at"),
-            updated_at=int(holder.get("updated_at", 0)), accounts=accounts, purchase_count=len(checkouts),
-            purchase_total=total,
-            purchase_last_date=checkouts[-1].created_at.astimezone(UTC).date().isoformat() if checkouts else None,
+            updated_at=int(holder.get("updated_at", 0)), accounts=accounts, purchase_count=count,
+            purchase_total=total, purchase_last_date=last.astimezone(UTC).date().isoformat() if last else None,
             properties=dict(holder.get("properties", {})))
+
+    @staticmethod
+    def _purchases(tx: LedgerTx, customer_id: str, holder: Mapping[str, Any]) -> tuple[int, Decimal, datetime | None]:
+        """Count, total and time of the customer's checkouts: the tally a checkout keeps in the holder, else
+        (a customer a fixture replaced, a ledger written before the tally) counted from the transactions."""
+        tally = holder.get("purchases")
+        if isinstance(tally, Mapping):
+            last = tally.get("last")
+            return int(tally["count"]), Decimal(str(tally["total"])), datetime.fromisoformat(last) if last else None
+        checkouts = [r for r in tx.find(account=customer_id) if r.kind == CHECKOUT]
+        total = sum((Decimal(str(r.data["result"]["original_total"])) for r in checkouts), Decimal(0))
+        return len(checkouts), total, checkouts[-1].created_at if checkouts else None
 
     def _open(self, tx: LedgerTx, customer_id: str, account: Account) -> None:
         for bucket in (SPENDABLE, SPENT):

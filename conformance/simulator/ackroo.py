@@ -18,6 +18,8 @@ from conformance.simulator.provider import Call, Handler, Provider, ProviderErro
 
 API = "ackroo"
 DEFAULT_PROGRAM = "ackroo-reference"
+DEFAULT_MERCHANT = "default"
+"""The merchant of credentials and cards a fixture gives without one (a one-merchant sandbox)."""
 STATUS_BY_KIND = {"invalid": 400, "not_found": 404, "conflict": 409, "rule": 422}
 ERROR_NAMES = {"AlreadyReversed": "TransactionAlreadyReversed", "InvalidRequest": "InvalidRequest"}
 OPEN_OPERATIONS = frozenset({"oauthToken", "deviceRegister"})
@@ -86,6 +88,11 @@ class AckrooProvider(Provider):
                                          card.get("promo", "0"), bool(card.get("active", True))))
             except KeyError:
                 raise ProviderError(400, "InvalidFixture", f"cards[{index}] needs `cardnumber`") from None
+        owners = {str(c["cardnumber"]): str(c["merchant"]) for c in fixtures.get("cards") or []
+                  if isinstance(c, Mapping) and c.get("merchant")}
+        if owners:
+            self.state.ledger.set_setting(API, "card_merchants",
+                                          {**self.state.ledger.get_setting(API, "card_merchants", {}), **owners})
         merged = {c["token"]: c for c in self._credentials()}
         merged.update({c["token"]: dict(c) for c in credentials})
         ledger = self.state.ledger
@@ -130,6 +137,16 @@ class AckrooProvider(Provider):
         devices = call.principal.get("devices") or [call.principal["device_id"]]
         if device not in devices:
             raise ProviderError(403, "UnknownDevice", "the device is not registered to this merchant")
+        card = call.params.get("cardnumber") or (call.body or {}).get("cardnumber")
+        if card is not None and not self._in_scope(call, str(card)):
+            raise ProviderError(404, "CardNotFound", "card not found")
+
+    # A merchant owns its cards (seed 002: "the merchant" runs every use case on its own program's cards):
+    # a credential reaches the cards of its `merchant` only (credentials and cards without one share the
+    # default merchant). Out of scope is answered as unknown, 404 (x-confidence: inferred; ARCHITECTURE.md).
+    def _in_scope(self, call: Call, card: str) -> bool:
+        owners = self.state.ledger.get_setting(API, "card_merchants", {})
+        return bool(owners.get(card, DEFAULT_MERCHANT) == call.principal.get("merchant", DEFAULT_MERCHANT))
 
     # --- replies ---
 
@@ -178,14 +195,17 @@ class AckrooProvider(Provider):
                     "scope": cred.get("scope", "terminal transaction")}
             if cred.get("refresh_token"):
                 body["refresh_token"] = cred["refresh_token"]
-            if by_code:  # an authorization code is exchanged once (RFC 6749 § 4.1.2); GET /device may still read it
+            if by_code:  # an authorization code is exchanged once (RFC 6749 § 4.1.2); GET /device registers it once
                 self.state.ledger.set_setting(API, "used_codes", sorted(used | {form["code"]}))
             return Reply(200, body)
         return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed."})
 
     def device_register(self, call: Call) -> Reply:
+        # The sample clients register with the code they exchanged (terminal-setup): it registers once.
+        registered = set(self.state.ledger.get_setting(API, "registered_codes", []))
         for cred in self._credentials():
-            if cred.get("code") and cred.get("code") == call.params.get("code"):
+            if cred.get("code") and cred.get("code") == call.params.get("code") and cred["code"] not in registered:
+                self.state.ledger.set_setting(API, "registered_codes", sorted(registered | {cred["code"]}))
                 return Reply(200, {"device": cred["device_id"]})
         raise ProviderError(401, "InvalidCode", "the authorization code is unknown, expired or already used")
 
@@ -249,10 +269,11 @@ class AckrooProvider(Provider):
         engine = self._engine()
         number = str(call.body["transaction_number"])
         try:
-            if call.body.get("cardnumber") is not None:
-                record = engine.transaction(number)
-                if record.account != str(call.body["cardnumber"]):
-                    raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
+            record = engine.transaction(number)
+            if call.body.get("cardnumber") is not None and record.account != str(call.body["cardnumber"]):
+                raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
+            if record.account is not None and not self._in_scope(call, record.account):
+                raise ProviderError(404, "TransactionNotFound", "no such transaction")
             result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
         except BusinessError as exc:
             raise business(exc) from None

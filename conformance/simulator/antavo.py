@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -49,7 +48,7 @@ CUSTOMER_NOT_FOUND = 160212
 NOT_ENOUGH_POINTS = 120241
 TYPES = {400: "BadRequestException", 401: "UnauthorizedException", 403: "ForbiddenException",
          404: "NotFoundException", 405: "MethodNotAllowedException", 409: "ConflictException",
-         415: "UnsupportedMediaTypeException", 422: "UnprocessableEntityException",
+         413: "PayloadTooLargeException", 415: "UnsupportedMediaTypeException", 422: "UnprocessableEntityException",
          429: "TooManyRequestsException", 503: "ServiceUnavailableException"}
 BUSINESS = {  # engine code -> (status, Antavo code)
     "CustomerNotFound": (404, CUSTOMER_NOT_FOUND),
@@ -101,9 +100,6 @@ class AntavoProvider(Provider):
 
     def __init__(self, spec: ApiSpec, state: SimulatorState) -> None:
         super().__init__(spec, state)
-        self._seen: dict[str, datetime] = {}
-        """Signatures already accepted, with when they can no longer be replayed (in memory, DESIGN 9)."""
-        self._seen_lock = threading.Lock()
         self._senders: dict[tuple[int, float], WebhookSender] = {}
         self._sender_loop: asyncio.AbstractEventLoop | None = None
         self._events, self._voucher = _validators(spec)
@@ -171,9 +167,7 @@ class AntavoProvider(Provider):
         return {"customers": len(customers), "credentials": len(credentials)}
 
     def reset(self) -> None:
-        self.state.ledger.reset(API)
-        with self._seen_lock:
-            self._seen.clear()
+        self.state.ledger.reset(API)  # the accepted signatures too (they live in the ledger's nonces)
 
     # --- auth ---
 
@@ -205,15 +199,12 @@ class AntavoProvider(Provider):
         found = SIGNATURE.search(header)
         if signer != credential["api_key"] or found is None:
             raise refusal(401, "Invalid API signature: signed by another key")
-        signature = found.group(1).lower()
-        with self._seen_lock:
-            for seen, until in list(self._seen.items()):
-                if until < now:
-                    del self._seen[seen]
-            if signature in self._seen:
-                raise refusal(401, "API signature already used: sign every request afresh")
-            # a signature dated within the window of `now` can be replayed until `now` + 2 x window at most
-            self._seen[signature] = now + timedelta(seconds=2 * window)
+        # Accepted signatures are kept in the ledger (a restart on the same --db still refuses a replay):
+        # one dated within the window of `now` can be replayed until `now` + 2 x window at most.
+        with self.state.ledger.transaction(API) as tx:
+            fresh = tx.remember("signature", found.group(1).lower(), now + timedelta(seconds=2 * window))
+        if not fresh:
+            raise refusal(401, "API signature already used: sign every request afresh")
 
     def prepare(self, call: Call) -> None:
         """Refuse NaN/Infinity, and name the attribute an event of a known action lacks (not "no shape matched")."""
@@ -478,13 +469,14 @@ def _fixture_settings(raw: Any) -> dict[str, Any]:
         raise ProviderError(400, "InvalidFixture", "settings must be an object")
     settings: dict[str, Any] = {}
     minimums = {WINDOW: 1, ATTEMPTS: 1, DELAY: 0}
+    maximums = {WINDOW: 86_400, ATTEMPTS: 20, DELAY: 3_600}  # larger values wedge a sandbox (issue 13)
     for name, value in raw.items():
         if name not in minimums:
             raise ProviderError(400, "InvalidFixture", f"settings.{name} is unknown (known: {', '.join(minimums)})")
         whole = name != DELAY
         if isinstance(value, bool) or not isinstance(value, int if whole else int | Decimal) \
-                or value < minimums[name]:
+                or not minimums[name] <= value <= maximums[name]:
             raise ProviderError(400, "InvalidFixture", f"settings.{name} must be a {'whole ' if whole else ''}"
-                                                       f"number of at least {minimums[name]}")
+                                                       f"number from {minimums[name]} to {maximums[name]}")
         settings[name] = value
     return settings

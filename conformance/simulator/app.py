@@ -17,7 +17,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -26,7 +26,15 @@ from conformance.simulator.control import ControlApp
 from conformance.simulator.provider import Call, Provider, ProviderError, Reply
 from conformance.simulator.routing import MethodNotAllowed, Router
 from conformance.simulator.state import SimulatorState
-from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
+from conformance.simulator.validation import (
+    MAX_BODY_BYTES,
+    BadRequest,
+    BodyTooLarge,
+    compile_operations,
+    parse_body,
+    read_body,
+    validate_request,
+)
 
 log = logging.getLogger("conformance.simulator")
 
@@ -57,7 +65,11 @@ class ProviderEndpoint:
             reply.headers["allow"] = ", ".join(match.allow)
             return reply, None, None
         op = match.operation
-        raw = await request.body()
+        try:
+            raw = await read_body(request)
+        except BodyTooLarge:
+            return provider.error_reply(413, "PayloadTooLarge", f"the request body is over {MAX_BODY_BYTES} bytes"), \
+                op.operation_id, None
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         body: Any = None
@@ -114,7 +126,11 @@ class SimulatorApp:
         path = request.url.path
         head, _, rest = path.lstrip("/").partition("/")
         if head == "_control":
-            response = await self.control.handle(request, "/" + rest)
+            try:
+                response = await self.control.handle(request, "/" + rest)
+            except ClientDisconnect:
+                log.info("client disconnected during %s %s", request.method, path)
+                return
             await response(scope, receive, send)
             return
         endpoint = self.endpoints.get(head)
@@ -132,6 +148,9 @@ class SimulatorApp:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")]})
             raise
+        except ClientDisconnect:  # the client went away mid-body: a normal event, nothing to answer
+            log.info("client disconnected during %s %s", request.method, request.url.path)
+            return
         except Exception as exc:  # a bug in a handler still answers in the provider's shape, never a bare 500
             log.exception("internal error on %s %s", request.method, request.url.path)
             reply = endpoint.provider.error_reply(500, "InternalError", f"simulator error: {exc.__class__.__name__}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,13 @@ from starlette.responses import Response
 
 from conformance.core import jsonio
 from conformance.loader.specs import load_control_spec
+from conformance.simulator import validation
 from conformance.simulator.provider import Provider, ProviderError
 from conformance.simulator.routing import MethodNotAllowed, Router
 from conformance.simulator.state import SimulatorState
 from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
+
+log = logging.getLogger("conformance.simulator")
 
 
 def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -52,14 +56,21 @@ class ControlApp:
             return _error(405, "MethodNotAllowed", "method not allowed", {"allow": ", ".join(match.allow)})
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         try:
-            media, body = parse_body(request.headers.get("content-type", ""), await request.body())
+            media, body = parse_body(request.headers.get("content-type", ""), await validation.read_body(request))
             params = validate_request(self.schemas[match.operation.operation_id], media, body, query, {},
                                       {k.lower(): v for k, v in request.headers.items()})
             result = self.handlers[match.operation.operation_id](body or {}, params)
+        except validation.BodyTooLarge:
+            return _error(413, "PayloadTooLarge", f"the request body is over {validation.MAX_BODY_BYTES} bytes")
         except BadRequest as exc:
             return _error(400, "InvalidRequest", "; ".join(exc.problems))
         except ProviderError as exc:
             return _error(exc.status, exc.code, exc.message)
+        except (ArithmeticError, ValueError) as exc:  # a value the spec bounds let through but the state cannot hold
+            return _error(400, "InvalidRequest", f"a value is out of range ({exc.__class__.__name__})")
+        except Exception as exc:  # never a plain-text 500: the control interface keeps its own shape
+            log.exception("internal error on %s /_control%s", request.method, path)
+            return _error(500, "InternalError", f"simulator error: {exc.__class__.__name__}")
         return _json(result)
 
     def _providers(self, api: str | None) -> list[Provider]:

@@ -45,7 +45,7 @@ from conformance.simulator.provider import Call, Handler, Provider, ProviderErro
 DEFAULT_PROGRAM = "crmcom-webapi-reference"
 OK_STATUS = {"code": "OK", "message": None, "description": None}
 HTTP_LEVEL = {"NotFound": "NOT_FOUND", "MethodNotAllowed": "INVALID_REQUEST", "InjectedFault": "INJECTED_FAULT",
-              "InternalError": "INTERNAL_ERROR"}
+              "InternalError": "INTERNAL_ERROR", "PayloadTooLarge": "INVALID_REQUEST"}
 """Refusals of the shared pipeline that happen outside any Web API method: they keep their HTTP status."""
 T = TypeVar("T")
 

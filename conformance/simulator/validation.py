@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from starlette.requests import Request
 
 from conformance.core import jsonio
 from conformance.loader.specs import deref, schema_registry, validator_for
@@ -17,6 +18,28 @@ from conformance.model.spec import ApiSpec
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body accepted (1 MiB, far above any documented request); larger is 413."""
+
+
+class BodyTooLarge(Exception):
+    """The request body is over MAX_BODY_BYTES (by its Content-Length, or as it streams in)."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refused as soon as it passes `limit` (never held whole in memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class BadRequest(Exception):
