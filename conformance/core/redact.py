@@ -16,6 +16,8 @@ SECRET_KEYS = frozenset({
 QUERY_SECRET_KEYS = SECRET_KEYS | {"code"}  # the OAuth authorisation code of Ackroo's GET /device
 CARD_KEYS = frozenset({"cardnumber", "card_number", "card", "pan"})
 _CARD_DIGITS = re.compile(r"(?<![0-9])([0-9]{12,19})(?![0-9])")
+_UUID_TAIL = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-\Z")
+"""What precedes the last group of a UUID: twelve digits there are an id, not a card number."""
 
 
 def mask_card(number: str) -> str:
@@ -26,7 +28,11 @@ def mask_card(number: str) -> str:
 
 def mask_cards_in_text(text: str) -> str:
     """Mask every run of 12-19 digits (card-number length) inside free text such as a URL or a message."""
-    return _CARD_DIGITS.sub(lambda m: mask_card(m.group(1)), text)
+    def mask(m: re.Match[str]) -> str:
+        in_uuid = len(m.group(1)) == 12 and _UUID_TAIL.search(text, max(m.start() - 24, 0), m.start())
+        return m.group(0) if in_uuid else mask_card(m.group(1))
+
+    return _CARD_DIGITS.sub(mask, text)
 
 
 def redact(value: Any, key: str | None = None) -> Any:
