@@ -9,27 +9,22 @@ server, no socket) and reports like a live run. `lint` checks every recording ag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from conformance.cli.evidence import CONTROL_BASE, Recorder, write_reports
 from conformance.cli.output import err, interactive, out
 from conformance.cli.scenario import Printer, exit_code, select
-from conformance.core import jsonio
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, UsageError
-from conformance.core.exchange import Exchange
-from conformance.loader.cassettes import BASE_URL, cassette_files, cassette_path, dump_cassette, write_cassette
+from conformance.loader.cassettes import BASE_URL, cassette_files, cassette_path, write_cassette
 from conformance.loader.paths import cassettes_dir
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
-from conformance.report.build import build_report
-from conformance.report.write import write_report
-from conformance.runner.events import Event, RunFinished, ScenarioFinished, StepFinished, StepSent
+from conformance.runner.events import RunFinished, ScenarioFinished
 from conformance.runner.redaction import redact_request
 from conformance.runner.scenarios import Target, run
 from conformance.runner.setup import ControlSetup
@@ -38,8 +33,6 @@ from conformance.transport.cassette import CassettePlayer, as_recorded, base_url
 app = typer.Typer(help="Recorded exchanges of every scenario (cassettes/<api>/<id>.yaml): record, replay "
                   "offline, lint against the specs, diff against a live target.", no_args_is_help=True)
 
-CONTROL_BASE = f"{BASE_URL}/_control"
-WALL_CLOCK = "1970-01-01T00:00:00+00:00"  # a date-time, as the schema wants, that no run ever reads
 RECORD_TOKEN = "recording-control-token"  # in-process only, and masked in every cassette
 
 API_OPTION = typer.Option(None, "--api", help="Only the scenarios of this api (repeatable).")
@@ -47,47 +40,6 @@ CASSETTES_OPTION = typer.Option(None, "--cassettes", help="The cassettes folder 
 
 
 # --- record -----------------------------------------------------------------------------------------------
-
-
-def recorded_runs(scenarios: list[Scenario], targets: dict[str, Target],
-                  label: str) -> Iterator[tuple[Event, list[tuple[str, str, Exchange]] | None]]:
-    """Run scenarios as recorded (frozen clock); with each ScenarioFinished, its (step, uri, exchange) list."""
-    steps: list[tuple[str, str, Exchange]] = []
-    base = ""
-    specs = {api: spec_for(api) for api in {s.api for s in scenarios}}
-    for event in run([as_recorded(s) for s in scenarios], specs, targets, label):
-        if isinstance(event, StepSent):
-            base = event.base_url
-        elif isinstance(event, StepFinished) and event.result.exchange is not None:
-            uri = base + event.result.exchange.request.path
-            steps.append((event.result.step_id, uri, _steady(uri, event.result.exchange)))
-        if isinstance(event, ScenarioFinished):
-            yield event, steps
-            steps = []
-        else:
-            yield event, None
-
-
-def _steady(uri: str, exchange: Exchange) -> Exchange:
-    """A control-interface answer without what only the wall clock decides (how long a request took, the
-    time of a webhook attempt, `now` once a step gave the clock back), so recordings repeat byte for byte."""
-    if not uri.startswith(CONTROL_BASE + "/"):
-        return exchange
-    body = exchange.response.json()
-    if body is None:
-        return exchange
-
-    def steady(value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            wall = value.get("frozen") is False
-            return {k: WALL_CLOCK if (k == "now" and wall) or (k == "at" and key == "attempts") else
-                    0 if k == "duration_ms" else steady(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [steady(item, key) for item in value]
-        return value
-
-    response = replace(exchange.response, body=jsonio.dumps(steady(body)).encode())
-    return replace(exchange, response=response)
 
 
 def simulator_targets(apis: Iterable[str], stack: ExitStack, origin: str = BASE_URL) -> dict[str, Target]:
@@ -111,18 +63,20 @@ def simulator_targets(apis: Iterable[str], stack: ExitStack, origin: str = BASE_
 
 
 def record_cassettes(scenarios: list[Scenario], root: Path) -> tuple[list[Path], list[ScenarioResult]]:
-    """Record every scenario into `root`; an api recorded in full loses the cassettes of scenarios gone."""
+    """Record every scenario into `root`; returns the files written and the results of the run."""
     written: list[Path] = []
     results: list[ScenarioResult] = []
+    recorder = Recorder()
+    specs = {api: spec_for(api) for api in {s.api for s in scenarios}}
     with ExitStack() as stack:
-        targets = simulator_targets({s.api for s in scenarios}, stack)
-        for event, steps in recorded_runs(scenarios, targets, "simulator (recording)"):
-            if isinstance(event, ScenarioFinished) and steps is not None:
-                result = event.result
-                path = cassette_path(root, result.api, result.id)
-                write_cassette(path, dump_cassette(result.id, result.api, steps))
+        targets = simulator_targets(specs, stack)
+        for event in run([as_recorded(s) for s in scenarios], specs, targets, "simulator (recording)"):
+            text = recorder.handle(event)
+            if text is not None and isinstance(event, ScenarioFinished):
+                path = cassette_path(root, event.result.api, event.result.id)
+                write_cassette(path, text)
                 written.append(path)
-                results.append(result)
+                results.append(event.result)
     return written, results
 
 
@@ -161,20 +115,6 @@ def replay_targets(apis: Iterable[str], root: Path) -> tuple[CassettePlayer, dic
     player = CassettePlayer(root, redact_request)
     control = ControlSetup(player.transport(CONTROL_BASE), None)
     return player, {api: Target(player.transport(base_url_for(api)), player, control) for api in apis}
-
-
-def write_reports(report_dir: Path, results: Iterable[ScenarioResult], scenarios: Iterable[Scenario],
-                  target: str, plan: str) -> list[Path]:
-    """report.json, junit.xml and report.html per api, under `report_dir/provider-<api>/`."""
-    results = list(results)
-    scenarios = list(scenarios)
-    pages = []
-    for api in sorted({s.api for s in scenarios}):
-        exercised = {step.operation for s in scenarios if s.api == api for step in s.steps}
-        report = build_report(kind="provider", api=api, target=target, results=[r for r in results if r.api == api],
-                              spec=spec_for(api), plan=plan, exercised=exercised)
-        pages.append(write_report(report_dir / f"provider-{api}", report))
-    return pages
 
 
 @app.command("replay")

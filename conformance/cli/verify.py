@@ -1,5 +1,26 @@
-"""`conformance verify BUNDLE.zip [--public-key K]`: is a signed evidence bundle intact? (placeholder)"""
+"""`conformance verify BUNDLE.zip [--public-key K]`: is an evidence bundle intact, and if not, which file changed?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from conformance.cli.output import out
+from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK
+from conformance.report.bundle import verify_bundle
 
 
-def verify() -> None:
-    """stub"""
+def verify(
+    bundle: Path = typer.Argument(..., metavar="BUNDLE.zip", help="An evidence bundle (--bundle of a run)."),
+    public_key: str | None = typer.Option(None, "--public-key", help="The signer's Ed25519 public key (hex, as the "
+                                          "report prints it); without it the key inside the bundle is used."),
+) -> None:
+    """Check the signature and every file's hash. Exit 0 intact, 1 altered (each altered file named)."""
+    verdict = verify_bundle(bundle, public_key)
+    for problem in verdict.problems:
+        out.print(f"{bundle}: {problem}", markup=False)
+    if verdict.intact:
+        trust = "the key given" if public_key else "the key inside the bundle (pass --public-key to pin the signer)"
+        out.print(f"{bundle}: intact; signed by {verdict.public_key}, checked with {trust}", markup=False)
+    raise typer.Exit(EXIT_OK if verdict.intact else EXIT_NONCONFORMANT)
