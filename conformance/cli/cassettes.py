@@ -15,11 +15,12 @@ from pathlib import Path
 
 import typer
 
+from conformance.cli.cassette_checks import drift, lint
 from conformance.cli.evidence import CONTROL_BASE, Recorder, write_reports
 from conformance.cli.output import err, interactive, out
-from conformance.cli.scenario import Printer, exit_code, select
-from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, UsageError
-from conformance.loader.cassettes import BASE_URL, cassette_files, cassette_path, write_cassette
+from conformance.cli.scenario import Printer, check_apis, exit_code, select
+from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, UsageError
+from conformance.loader.cassettes import BASE_URL, cassette_files, cassette_path, load_cassette, write_cassette
 from conformance.loader.paths import cassettes_dir
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
@@ -27,8 +28,9 @@ from conformance.model.scenario import Scenario
 from conformance.runner.events import RunFinished, ScenarioFinished
 from conformance.runner.redaction import redact_request
 from conformance.runner.scenarios import Target, run
-from conformance.runner.setup import ControlSetup
+from conformance.runner.setup import ControlSetup, control_url_for
 from conformance.transport.cassette import CassettePlayer, as_recorded, base_url_for
+from conformance.transport.live import HttpTransport
 
 app = typer.Typer(help="Recorded exchanges of every scenario (cassettes/<api>/<id>.yaml): record, replay "
                   "offline, lint against the specs, diff against a live target.", no_args_is_help=True)
@@ -140,3 +142,91 @@ def replay(
     for page in write_reports(report_dir, results, chosen, f"cassettes {root}", "documented use cases (replayed)"):
         out.print(f"report: {page}", markup=False)
     raise typer.Exit(exit_code(results))
+
+
+# --- lint and diff ----------------------------------------------------------------------------------------
+
+
+@app.command("lint")
+def lint_cassettes(api: list[str] = API_OPTION, cassettes: Path | None = CASSETTES_OPTION) -> None:
+    """Check every recording against its api's spec; print `file:line: problem`. Exit 1 on any problem."""
+    check_apis(api or [])
+    files = cassette_files(cassettes or cassettes_dir(), api or [])
+    if not files:
+        raise UsageError(f"no cassettes under {cassettes or cassettes_dir()}")
+    problems = [problem for path in files for problem in lint(load_cassette(path))]
+    for problem in problems:
+        out.print(str(problem), markup=False)
+    out.print(f"{len(files)} cassette(s), {len(problems)} problem(s)", markup=False)
+    raise typer.Exit(EXIT_NONCONFORMANT if problems else EXIT_OK)
+
+
+@app.command("diff")
+def diff_cassettes(
+    ids: list[str] = typer.Argument(None, metavar="[ID]...", help="Scenario ids (default: all of --api)."),
+    api: list[str] = API_OPTION,
+    base_url: str = typer.Option(..., "--base-url", help="The live target's base URL for the api."),
+    control_url: str | None = typer.Option(None, "--control-url", help="Its control interface (default: /_control "
+                                           "at the origin of --base-url)."),
+    control_token: str | None = typer.Option(None, "--control-token", envvar="CONFORMANCE_CONTROL_TOKEN",
+                                             help="Bearer token of the control interface."),
+    cassettes: Path | None = CASSETTES_OPTION,
+) -> None:
+    """Run the scenarios against a live target (as recorded: frozen clock) and show, per scenario and field,
+    where its answers differ from the recordings. Exit 1 on any drift, 3 when the target cannot be driven."""
+    chosen = select(ids or [], api or [])
+    apis = sorted({s.api for s in chosen})
+    if len(apis) != 1:
+        raise UsageError(f"--base-url is one api's base URL, but these scenarios cover {', '.join(apis)}: "
+                         "choose one with --api")
+    root = cassettes or cassettes_dir()
+    recorder = Recorder()
+    drifted = unreachable = 0
+    with ExitStack() as stack:
+        target = _live_target(base_url, control_url, control_token, stack)
+        for event in run([as_recorded(s) for s in chosen], {apis[0]: spec_for(apis[0])}, {apis[0]: target}, base_url):
+            text = recorder.handle(event)
+            if text is None or not isinstance(event, ScenarioFinished):
+                continue
+            result = event.result
+            unreachable += result.outcome.value == "error"
+            lines = _compare(cassette_path(root, result.api, result.id), text)
+            drifted += bool(lines)
+            out.print(f"{result.id}: " + (f"{len(lines)} difference(s)" if lines else "as recorded"), markup=False)
+            for line in lines:
+                out.print(f"  {line}", markup=False)
+    out.print(f"{len(chosen)} scenario(s), {drifted} drifted from their recording", markup=False)
+    raise typer.Exit(EXIT_TARGET if unreachable and not drifted else EXIT_NONCONFORMANT if drifted else EXIT_OK)
+
+
+def _live_target(base_url: str, control_url: str | None, token: str | None, stack: ExitStack) -> Target:
+    try:
+        control_url = control_url or control_url_for(base_url)
+    except ValueError as exc:
+        raise UsageError(f"--base-url: {exc}") from None
+    transport, control_transport = HttpTransport(base_url), HttpTransport(control_url)
+    stack.callback(transport.close)
+    stack.callback(control_transport.close)
+    control = ControlSetup(control_transport, token)
+    return Target(transport, control, control)
+
+
+def _compare(path: Path, live_text: str) -> list[str]:
+    if not path.is_file():
+        return [f"no recording {path}"]
+    recorded = load_cassette(path)
+    live = load_cassette(path, live_text)
+    lines = []
+    for index in range(max(len(recorded.interactions), len(live.interactions))):
+        if index >= len(live.interactions):
+            lines.append(f"{path}:{recorded.interactions[index].line}: step {recorded.interactions[index].step_id}: "
+                         "recorded, not sent live")
+            continue
+        if index >= len(recorded.interactions):
+            lines.append(f"step {live.interactions[index].step_id}: sent live, not recorded")
+            continue
+        old = recorded.interactions[index]
+        if "/_control/" in old.uri:  # the harness's own answers (webhook delivery timing), not the provider's
+            continue
+        lines += [f"{path}:{old.line}: step {old.step_id}: {line}" for line in drift(old, live.interactions[index])]
+    return lines

@@ -103,9 +103,10 @@ def _reason(status: int) -> str:
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def load_cassette(path: Path) -> Cassette:
-    """Read and check one cassette; a malformed one is a DataError naming its file and line."""
-    located = load_yaml(path)
+def load_cassette(path: Path, text: str | None = None) -> Cassette:
+    """Read and check one cassette (or `text` as if it were `path`); a malformed one is a DataError naming
+    its file and line."""
+    located = load_yaml(path, text)
     data = located.data
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise located.error((), "not a vcrpy cassette: no `interactions` list")
