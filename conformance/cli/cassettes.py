@@ -131,12 +131,15 @@ def replay(
     if not chosen:
         raise UsageError("no scenarios to replay")
     root = cassettes or cassettes_dir()
-    _, targets = replay_targets({s.api for s in chosen}, root)
+    player, targets = replay_targets({s.api for s in chosen}, root)
     printer = Printer(interactive(), {s.id: s for s in chosen})
     results: tuple[ScenarioResult, ...] = ()
     for event in run([as_recorded(s) for s in chosen], {a: spec_for(a) for a in targets}, targets,
                      f"cassettes {root}"):
         printer.handle(event)
+        if isinstance(event, ScenarioFinished) and player.unplayed:
+            out.print(f"  note: {player.unplayed} recorded interaction(s) of {event.result.id} were not requested",
+                      markup=False)
         if isinstance(event, RunFinished):
             results = event.results
     for page in write_reports(report_dir, results, chosen, f"cassettes {root}", "documented use cases (replayed)"):

@@ -42,6 +42,7 @@ class CassettePlayer:
 
     def load(self, scenario: Scenario) -> None:
         path = cassette_path(self.root, scenario.api, scenario.id)
+        self.cassette, self.played = None, 0
         if not path.is_file():
             raise TargetError(f"no cassette {path} (record it with `conformance cassettes record`)")
         try:

@@ -110,3 +110,14 @@ def test_a_malformed_cassette_is_a_data_error_with_file_and_line(tmp_path: Path)
     line = text.splitlines().index("      code: 200") + 1
     assert str(caught.value).startswith(f"{path}:") and "status code an integer" in str(caught.value)
     assert int(str(caught.value).split(":")[1]) < line  # the interaction's own line, above its status
+
+
+def test_a_scenario_without_a_cassette_is_an_error_saying_how_to_record_it(tmp_path: Path) -> None:
+    shutil.copytree(SHIPPED / "ackroo", tmp_path / "ackroo")
+    (tmp_path / "ackroo" / "ackroo.uc08-refund.yaml").unlink()
+    result = CliRunner().invoke(app, ["replay", "ackroo.uc01-cash-credit", "ackroo.uc08-refund", "--cassettes",
+                                      str(tmp_path), "--report-dir", str(tmp_path / "reports")])
+    assert result.exit_code == 3
+    assert "no cassette" in result.output and "conformance cassettes record" in result.output
+    report = json.loads((tmp_path / "reports/provider-ackroo/report.json").read_text())
+    assert [r["outcome"] for r in report["results"]] == ["pass", "error"]
