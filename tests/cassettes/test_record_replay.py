@@ -121,3 +121,18 @@ def test_a_scenario_without_a_cassette_is_an_error_saying_how_to_record_it(tmp_p
     assert "no cassette" in result.output and "conformance cassettes record" in result.output
     report = json.loads((tmp_path / "reports/provider-ackroo/report.json").read_text())
     assert [r["outcome"] for r in report["results"]] == ["pass", "error"]
+
+
+def test_record_command_writes_one_api_and_drops_cassettes_of_scenarios_gone(tmp_path: Path) -> None:
+    stale = tmp_path / "ackroo" / "ackroo.renamed-long-ago.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("interactions: []\n")
+    kept = tmp_path / "antavo" / "antavo.not-recorded-now.yaml"
+    kept.parent.mkdir()
+    kept.write_text("interactions: []\n")
+    result = CliRunner().invoke(app, ["record", "--api", "ackroo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and kept.exists()
+    assert "1 stale cassette(s) removed" in result.output
+    for path in cassette_files(SHIPPED, ["ackroo"]):
+        assert (tmp_path / "ackroo" / path.name).read_bytes() == path.read_bytes(), path.name
