@@ -8,16 +8,16 @@ import typer
 
 from conformance.cli.output import out
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK
-from conformance.report.bundle import verify_bundle
+from conformance.report.bundle import public_key_text, verify_bundle
 
 
 def verify(
     bundle: Path = typer.Argument(..., metavar="BUNDLE.zip", help="An evidence bundle (--bundle of a run)."),
-    public_key: str | None = typer.Option(None, "--public-key", help="The signer's Ed25519 public key (hex, as the "
-                                          "report prints it); without it the key inside the bundle is used."),
+    public_key: str | None = typer.Option(None, "--public-key", help="The signer's Ed25519 public key: hex, as the "
+                                          "report prints it, or a file (hex or PEM); default: the key in the bundle."),
 ) -> None:
     """Check the signature and every file's hash. Exit 0 intact, 1 altered (each altered file named)."""
-    verdict = verify_bundle(bundle, public_key)
+    verdict = verify_bundle(bundle, public_key_text(public_key) if public_key else None)
     for problem in verdict.problems:
         out.print(f"{bundle}: {problem}", markup=False)
     if verdict.intact:

@@ -76,6 +76,23 @@ def public_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
+def public_key_text(value: str) -> str:
+    """`--public-key`: the hex a report prints, or a file holding that hex or a PEM public key."""
+    path = Path(value)
+    if not path.is_file():
+        return value.strip()
+    data = path.read_bytes()
+    if b"-----BEGIN" not in data:
+        return data.decode("ascii", "replace").strip()
+    try:
+        loaded = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise UsageError(f"--public-key {path}: not a PEM public key ({exc})") from None
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise UsageError(f"--public-key {path}: not an Ed25519 public key")
+    return public_hex(loaded)
+
+
 def evidence_fields(key: Ed25519PrivateKey) -> dict[str, Any]:
     """What a report adds when its run writes a bundle: the public half of the signing key."""
     return {"evidence": {"algorithm": "Ed25519", "public_key": public_hex(key)}}

@@ -158,3 +158,31 @@ def test_another_signer_or_an_added_file_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle, "a") as archive:
         archive.writestr("extra.txt", b"planted")
     assert verify_bundle(bundle).problems == ("extra.txt: not in the manifest (added)",)
+
+
+def test_the_public_key_may_be_a_pem_file(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from conformance.report.bundle import signing_key
+
+    bundle = _bundle(tmp_path)
+    pem = tmp_path / "signer.pub"
+    pem.write_bytes(signing_key().public_key().public_bytes(serialization.Encoding.PEM,
+                                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert CliRunner().invoke(app, ["verify", str(bundle), "--public-key", str(pem)]).exit_code == 0
+    other = tmp_path / "other.pem"
+    write_bundle(other.with_suffix(".zip"), {"a.txt": b"a"}, target="t", key=signing_key_for(tmp_path / "k.pem"))
+    result = CliRunner().invoke(app, ["verify", str(other.with_suffix(".zip")), "--public-key", str(pem)])
+    assert result.exit_code == 1 and "not by the public key given" in result.output
+
+
+def signing_key_for(path: Path) -> Any:
+    """Another signer: a key file made for this test."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from conformance.report.bundle import signing_key
+
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return signing_key(path)
