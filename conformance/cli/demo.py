@@ -34,7 +34,6 @@ from conformance.transport.inprocess import AsgiTransport
 NOT_BUILT = (
     "property-based and stateful provider plans (certify provider)",
     "certification of the reference POS (certify pos)",
-    "recorded cassettes",
 )
 
 

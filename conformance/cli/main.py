@@ -7,7 +7,7 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, coverage, demo, scenario, simulate, specs
+from conformance.cli import cards, cassettes, coverage, demo, scenario, simulate, specs, verify
 from conformance.cli.output import err, out
 from conformance.core.errors import HarnessError
 
@@ -25,6 +25,8 @@ app.add_typer(scenario.app, name="scenario")
 app.command("coverage")(coverage.coverage)
 app.command("simulate")(simulate.simulate)
 app.command("cards")(cards.cards)
+app.add_typer(cassettes.app, name="cassettes")
+app.command("verify")(verify.verify)
 
 
 def _version(value: bool) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
 
+from conformance.cli.evidence import Recorder, write_run_bundle
 from conformance.cli.output import interactive, out
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, UsageError
 from conformance.core.exchange import HttpRequest, HttpResponse
@@ -140,6 +142,10 @@ def run_scenarios(
                                       help="Bearer token of the control interface."),
     setup: str | None = typer.Option(None, "--setup", help="Command run once per scenario with its `given` as JSON on "
                               "stdin, instead of the control interface."),
+    bundle: Path | None = typer.Option(None, "--bundle", help="Also write a signed evidence bundle (zip): reports, "
+                                       "cassettes of the run, manifest. Check it with `conformance verify`."),
+    key: Path | None = typer.Option(None, "--key", help="Ed25519 private key (PEM) that signs the bundle (default: "
+                                    "made on first use in the user's config folder)."),
 ) -> None:
     """Run scenarios and judge every response. Exit 0 all pass, 1 a failure, 3 the target could not be driven."""
     chosen = select(ids or [], api or [])
@@ -159,10 +165,14 @@ def run_scenarios(
             targets, label = {apis[0]: _live(base_url, control_url, control_token, setup, stack)}, base_url
         printer = Printer(interactive(), {scenario.id: scenario for scenario in chosen})
         results: tuple[ScenarioResult, ...] = ()
+        recorder = Recorder()
         for event in run(chosen, specs, targets, label):
             printer.handle(event)
+            recorder.handle(event)
             if isinstance(event, RunFinished):
                 results = event.results
+    if bundle is not None:
+        write_run_bundle(bundle, key, chosen, results, recorder, label, "documented use cases")
     raise typer.Exit(exit_code(results))
 
 

@@ -22,8 +22,10 @@ OAUTH_MARK = "grant_type"
 MAX_DEPTH = 100
 """Deeper than this, a value is masked whole rather than walked (redaction never exhausts the stack)."""
 _CARD_DIGITS = re.compile(r"(?<![0-9])([0-9]{12,19})(?![0-9])")
-_GROUPED_CARD = re.compile(r"(?<![0-9])[0-9]{2,6}(?:[ -][0-9]{2,6}){1,5}(?![0-9])")
+_GROUPED_CARD = re.compile(r"(?<![0-9A-Fa-f-])[0-9]{2,6}(?:[ -][0-9]{2,6}){1,5}(?![0-9A-Fa-f-])")
 """A card number written in groups (``4111 1111 1111 1111``, ``4111-1111-1111-1111``): 12-19 digits."""
+_UUID_TAIL = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-\Z")
+"""What precedes the last group of a UUID: twelve digits there are an id, not a card number."""
 
 
 def mask_card(number: str) -> str:
@@ -50,8 +52,13 @@ def _mask_grouped(match: re.Match[str]) -> str:
 
 def mask_cards_in_text(text: str) -> str:
     """Mask every card-length run of digits (12-19, plain or in groups split by spaces or dashes)
-    inside free text such as a URL or a message, keeping the last four digits."""
-    return _GROUPED_CARD.sub(_mask_grouped, _CARD_DIGITS.sub(lambda m: mask_card(m.group(1)), text))
+    inside free text such as a URL or a message, keeping the last four digits; the last group of a
+    UUID is an id, not a card number."""
+    def mask(m: re.Match[str]) -> str:
+        in_uuid = len(m.group(1)) == 12 and _UUID_TAIL.search(text, max(m.start() - 24, 0), m.start())
+        return m.group(0) if in_uuid else mask_card(m.group(1))
+
+    return _GROUPED_CARD.sub(_mask_grouped, _CARD_DIGITS.sub(mask, text))
 
 
 def redact(value: Any, key: str | None = None) -> Any:

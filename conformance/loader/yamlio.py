@@ -12,6 +12,7 @@ import yaml
 from conformance.core.errors import DataError
 
 Pointer = tuple[str | int, ...]
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes 15x faster, with the same marks
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def load_yaml(path: Path | str, text: str | None = None) -> Located:
         except UnicodeDecodeError:
             raise DataError(path, None, "not UTF-8 text") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
