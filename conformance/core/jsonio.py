@@ -10,8 +10,12 @@ _STR = json.encoder.encode_basestring
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON; non-integer numbers become Decimal so `7.9` stays exactly 7.9."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON; non-integer numbers become Decimal so `7.9` stays exactly 7.9. Nesting too deep for the
+    parser is malformed input (a ValueError), never a crash."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def dumps(value: Any) -> str:
