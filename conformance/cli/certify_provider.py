@@ -1,0 +1,212 @@
+"""`conformance certify provider`: the suite plays the POS against a provider's base URL (issue 15).
+
+Wiring only: the target (live over HTTP, or the simulator in-process when no --base-url is given), the
+plans of `conformance.runner.plans`, confidence-aware verdicts, the three report files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.progress import Progress
+
+from conformance.cli.output import err, interactive, out
+from conformance.cli.scenario import check_apis
+from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, TargetError, UsageError
+from conformance.core.exchange import HttpRequest
+from conformance.loader.specs import spec_for
+from conformance.model.result import Finding, Outcome, ScenarioResult
+from conformance.report.build import build_report
+from conformance.report.certification import certification_extras, render_certification
+from conformance.report.write import write_report
+from conformance.runner.plans import BUILT_SEPARATELY, PLAN_ORDER, PLANS
+from conformance.runner.plans.verdicts import apply_confidence, omit
+from conformance.runner.scenarios import Target
+from conformance.runner.setup import CommandSetup, ControlSetup, control_url_for
+from conformance.transport.inprocess import AsgiTransport
+from conformance.transport.live import HttpTransport
+
+PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (built separately), robustness, security "
+             "(default: all).")
+
+
+def parse_plans(text: str | None) -> list[str]:
+    names = [n.strip() for n in (text or ",".join(PLAN_ORDER)).split(",") if n.strip()]
+    for name in names:
+        if name not in PLAN_ORDER:
+            close = difflib.get_close_matches(name, PLAN_ORDER, 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(PLAN_ORDER)}"
+            raise UsageError(f"--plan: unknown plan {name!r}{hint}")
+    return names
+
+
+def read_capabilities(path: Path | None) -> list[str]:
+    """The capability file: YAML `omit: [check or scenario ids]` the target declares it does not offer."""
+    if path is None:
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise UsageError(f"--capabilities: {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(path, mark.line + 1 if mark else None, f"not YAML: {getattr(exc, 'problem', exc)}") from None
+    omitted = data.get("omit") if isinstance(data, dict) else None
+    if not isinstance(omitted, list) or not all(isinstance(i, str) for i in omitted):
+        raise DataError(path, 1, "expected a mapping with `omit: [ids]` (check ids such as robust.overdraw, or "
+                                 "scenario ids)")
+    return omitted
+
+
+def certify(api: str, target: Target, plans: Sequence[str], *, seed: int, max_examples: int,
+            report_dir: Path | None, on_plan: Callable[[str, list[ScenarioResult], float], None] | None = None,
+            ) -> list[ScenarioResult]:
+    """Run the plans in order; a plan the target cannot be driven through is one `error` (or, a request
+    that timed out, a `fail` finding), never a crash. Shared by the CLI, the demo and the pytest plugin."""
+    spec = spec_for(api)
+    results: list[ScenarioResult] = []
+    for name in plans:
+        started = time.perf_counter()
+        plan = PLANS.get(name)
+        if plan is None:
+            got = [ScenarioResult(f"{api}.{name}", f"plan {name}", api, Outcome.SKIP,
+                                  reason=f"plan {name!r} is built separately and not in this build")]
+        else:
+            try:
+                got = plan(api, target, spec, seed=seed, max_examples=max_examples, report_dir=report_dir)
+            except TargetError as exc:
+                got = [_broken(api, name, str(exc))]
+        results += got
+        if on_plan:
+            on_plan(name, got, time.perf_counter() - started)
+    return results
+
+
+def _broken(api: str, plan: str, message: str) -> ScenarioResult:
+    if "timeout" in message.lower() or "timed out" in message.lower():
+        finding = Finding("transport.timeout", f"a request took longer than the timeout: {message}",
+                          confidence="decided")
+        return ScenarioResult(f"{api}.{plan}.timeout", f"plan {plan}: every request is answered in time", api,
+                              Outcome.FAIL, setup_findings=(finding,), reason=message)
+    return ScenarioResult(f"{api}.{plan}", f"plan {plan}", api, Outcome.ERROR, reason=message)
+
+
+def provider(
+    api: str = typer.Option(..., "--api", help="The api the target implements."),
+    base_url: str | None = typer.Option(None, "--base-url", help="The api's base URL (default: the simulator, "
+                                        "in-process)."),
+    control_url: str | None = typer.Option(None, "--control-url", help="The target's control interface (default: "
+                                           "/_control at the origin of --base-url)."),
+    control_token: str | None = typer.Option(None, "--control-token", envvar="CONFORMANCE_CONTROL_TOKEN",
+                                             help="Bearer token of the control interface."),
+    setup: str | None = typer.Option(None, "--setup", help="Command run with each scenario's `given` as JSON on "
+                                     "stdin, instead of the control interface."),
+    plan: str | None = typer.Option(None, "--plan", help=PLAN_HELP),
+    capabilities: Path | None = typer.Option(None, "--capabilities", help="YAML file `omit: [ids]`: optional "
+                                             "checks the target declares it does not offer."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings (departures from what is only inferred) fail."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated requests."),
+    max_examples: int = typer.Option(10, "--max-examples", help="Generated requests per operation (spec plan)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds a request may take before it is a finding."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Where to write report.json, junit.xml and "
+                                           "report.html (default: reports/provider-API-TIMESTAMP/)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the verdict line (for CI)."),
+) -> None:
+    """Certify a provider implementation. Exit 0 certified, 1 not conformant, 2 usage, 3 unreachable."""
+    check_apis([api])
+    plans = parse_plans(plan)
+    omitted = read_capabilities(capabilities)
+    if base_url is None and (control_url or setup):
+        raise UsageError("--control-url and --setup drive a live target: give its --base-url too")
+    folder = report_dir or Path("reports") / f"provider-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    with ExitStack() as stack:
+        target, label = (_in_process(api, stack) if base_url is None
+                         else _live(api, base_url, control_url, control_token, setup, timeout, stack))
+        results = _run(api, target, plans, seed, max_examples, folder, quiet)
+    results = omit(results, omitted, str(capabilities)) if omitted else results
+    results, warnings = apply_confidence(results, strict=strict)
+    spec = spec_for(api)
+    exercised = {s.exchange.operation_id for r in results for s in r.steps if s.exchange and s.exchange.operation_id}
+    report = build_report(kind="provider", api=api, target=label, results=results, spec=spec,
+                          plan=",".join(plans), exercised=exercised)
+    report = certification_extras(report, results, warnings, strict=strict, seed=seed,
+                                  requirement_ids=[r.id for r in spec.requirements])
+    html = write_report(folder, report)
+    html.write_text(render_certification(report), encoding="utf-8")
+    summary = report["summary"]
+    out.print(f"{api}: {report['verdict']} ({summary['pass']} pass, {summary['fail']} fail, {summary['error']} "
+              f"error, {summary['skip']} skip, {summary['omit']} omit; {len(warnings)} warning(s))", markup=False)
+    if not quiet:
+        for entry in report["results"]:
+            if entry["outcome"] in ("fail", "error"):
+                first = entry["findings"][0]["message"] if entry["findings"] else entry.get("reason", "")
+                out.print(f"  {entry['outcome'].upper()} {entry['id']}: {first}", markup=False)
+    out.print(f"report: {html.resolve()}", markup=False)
+    raise typer.Exit({"certified": EXIT_OK, "not-certified": EXIT_NONCONFORMANT}.get(report["verdict"], EXIT_TARGET))
+
+
+def _run(api: str, target: Target, plans: Sequence[str], seed: int, max_examples: int, folder: Path,
+         quiet: bool) -> list[ScenarioResult]:
+    def line(name: str, got: list[ScenarioResult], seconds: float) -> None:
+        failed = sum(1 for r in got if r.outcome in (Outcome.FAIL, Outcome.ERROR))
+        if not quiet:
+            out.print(f"{api} {name:<11} {len(got)} check(s), {failed} not passing ({seconds:.1f} s)", markup=False)
+
+    if quiet or not interactive():
+        return certify(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=line)
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task(f"certifying {api}", total=len(plans))
+
+        def advance(name: str, got: list[ScenarioResult], seconds: float) -> None:
+            progress.advance(task)
+            line(name, got, seconds)
+
+        return certify(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=advance)
+
+
+def _in_process(api: str, stack: ExitStack) -> tuple[Target, str]:
+    from conformance.simulator.server import build_app
+    from conformance.simulator.state import SimulatorConfig
+
+    token = secrets.token_urlsafe(18)
+    simulator = build_app(SimulatorConfig(control_token=token), [api])
+    stack.callback(simulator.close)
+    control = ControlSetup(_closing(stack, AsgiTransport(simulator, "http://testserver/_control")), token)
+    return Target(_closing(stack, AsgiTransport(simulator, f"http://testserver/{api}")), control, control), \
+        f"conformance simulator /{api} (in-process)"
+
+
+def _live(api: str, base_url: str, control_url: str | None, token: str | None, command: str | None,
+          timeout: float, stack: ExitStack) -> tuple[Target, str]:
+    try:
+        default_control = control_url_for(base_url)
+    except ValueError as exc:
+        raise UsageError(f"--base-url: {exc}") from None
+    transport = _closing(stack, HttpTransport(base_url, timeout=timeout))
+    try:
+        transport.send(HttpRequest("GET", "/"))
+    except TargetError as exc:
+        raise TargetError(f"{base_url} is unreachable: {str(exc).split(': ', 1)[-1]}") from None
+    if command is not None:
+        control = ControlSetup(_closing(stack, HttpTransport(control_url, timeout=timeout)), token) \
+            if control_url else None
+        return Target(transport, CommandSetup(command), control), base_url
+    control = ControlSetup(_closing(stack, HttpTransport(control_url or default_control, timeout=timeout)), token)
+    return Target(transport, control, control), base_url
+
+
+def _closing(stack: ExitStack, transport: Any) -> Any:
+    stack.callback(transport.close)
+    return transport
+
+
+__all__ = ["certify", "err", "provider"]
