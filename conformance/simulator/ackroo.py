@@ -7,6 +7,7 @@ map by kind: invalid 400, not_found 404, conflict 409, rule 422. Errors are {"er
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -235,6 +236,8 @@ class AckrooProvider(Provider):
 
         def handle(call: Call) -> Reply:
             self._device_check(call)
+            if method.endswith("_debit_partial") and self.state.faults.profiles(API) & {"overdraw", "racy-debit"}:
+                return self._faulty_debit(call, method)  # deliberately non-conformant profiles
             operation = getattr(self._engine(), method)
             try:
                 return self._transaction(operation(str(call.body["cardnumber"]), call.body["amount"],
@@ -243,6 +246,22 @@ class AckrooProvider(Provider):
                 raise business(exc) from None
 
         return handle
+
+    def _faulty_debit(self, call: Call, method: str) -> Reply:
+        """`overdraw`: take the whole amount asked; `racy-debit`: read the balance, wait, write what was read."""
+        engine = self._engine()
+        card, minor = str(call.body["cardnumber"]), engine._minor(call.body["amount"])
+        bucket = "gift" if method.startswith("gift") else "earned"
+        take = minor
+        try:
+            if "racy-debit" in self.state.faults.profiles(API):
+                seen = engine.balance(card)
+                time.sleep(0.05)
+                take = min(minor, int(getattr(seen, bucket) * 100))
+            result = engine._run(method, card, {"amount": str(call.body["amount"])}, lambda _: {bucket: -take})
+        except BusinessError as exc:
+            raise business(exc) from None
+        return self._transaction(result)
 
     def _undo(self, call: Call, kind: str) -> Reply:
         self._device_check(call)

@@ -140,14 +140,28 @@ def _until(walk: Walk, step_id: str) -> Step | None:
     return None
 
 
-def _concurrently(walk: Walk, step: Step) -> list[tuple[HttpRequest, HttpResponse]]:
+def _half(balance: Decimal | None) -> str | None:
+    """Each concurrent debit asks half the balance, so that together they ask three times what it holds."""
+    return None if balance is None or balance <= 0 else str((balance / 2).quantize(Decimal("0.01")))
+
+
+def _concurrently(walk: Walk, step: Step, amount: str | None = None) -> list[tuple[HttpRequest, HttpResponse]]:
     requests = [r for r in (walk.request(step) for _ in range(CONCURRENCY)) if r is not None]
+    if amount is not None:
+        requests = [_with_amount(r, amount) for r in requests]
 
     def send(request: HttpRequest) -> tuple[HttpRequest, HttpResponse]:
         return request, walk.send(request)
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         return list(pool.map(send, requests))
+
+
+def _with_amount(request: HttpRequest, amount: str) -> HttpRequest:
+    body = json.loads(request.body or b"{}")
+    if isinstance(body, dict) and "amount" in body:
+        return replace(request, body=json.dumps({**body, "amount": amount}).encode())
+    return request
 
 
 def _money(value: Any) -> Decimal | None:
@@ -163,7 +177,7 @@ def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: 
         return
     log.requirements |= requirements_of(spec, step.operation)
     before = _money(dig(_balance(walk) or {}, balance))
-    answers = _concurrently(walk, step)
+    answers = _concurrently(walk, step, _half(before))
     after = _money(dig(_balance(walk) or {}, balance))
     taken = sum((_money(dig(body_json(r) or {}, amount)) or Decimal(0) for _, r in answers
                  if not refused(walk.scenario.api, r)), Decimal(0))
@@ -172,6 +186,12 @@ def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: 
     exchange = Exchange(request, response, step.operation)
     if before is None or after is None:
         log.failed(label, f"the balance {balance} could not be read", exchange=exchange, step_id=step.operation)
+    elif any(refused(walk.scenario.api, r) for _, r in answers):
+        request, response = next((q, r) for q, r in answers if refused(walk.scenario.api, r))
+        log.failed(label, f"a partial debit sent with {CONCURRENCY - 1} others was refused (HTTP {response.status}): "
+                   "a partial debit takes min(amount, balance) and is never refused for funds",
+                   exchange=Exchange(request, response, step.operation), step_id=step.operation,
+                   expected="every partial debit accepted", actual=response.status)
     elif after < 0 or before - after != taken:
         log.failed(label, f"{CONCURRENCY} concurrent partial debits: {balance} went {before} -> {after} while the "
                    f"answers took {taken} in all", exchange=exchange, step_id=step.operation,
