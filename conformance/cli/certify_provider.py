@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import difflib
 import secrets
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 import yaml
@@ -21,19 +19,18 @@ from rich.progress import Progress
 
 from conformance.cli.output import err, interactive, out
 from conformance.cli.scenario import check_apis
-from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, TargetError, UsageError
-from conformance.core.exchange import HttpRequest
+from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, UsageError
 from conformance.loader.specs import spec_for
-from conformance.model.result import Finding, Outcome, ScenarioResult
+from conformance.model.result import Outcome, ScenarioResult
 from conformance.report.build import build_report
 from conformance.report.certification import certification_extras, render_certification
 from conformance.report.write import write_report
-from conformance.runner.plans import BUILT_SEPARATELY, PLAN_ORDER, PLANS
+from conformance.runner.plans import PLAN_ORDER
+from conformance.runner.plans.certify import closing, live_target, run_plans
 from conformance.runner.plans.verdicts import apply_confidence, omit
 from conformance.runner.scenarios import Target
-from conformance.runner.setup import CommandSetup, ControlSetup, control_url_for
+from conformance.runner.setup import ControlSetup
 from conformance.transport.inprocess import AsgiTransport
-from conformance.transport.live import HttpTransport
 
 PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (built separately), robustness, security "
              "(default: all).")
@@ -67,39 +64,6 @@ def read_capabilities(path: Path | None) -> list[str]:
     return omitted
 
 
-def certify(api: str, target: Target, plans: Sequence[str], *, seed: int, max_examples: int,
-            report_dir: Path | None, on_plan: Callable[[str, list[ScenarioResult], float], None] | None = None,
-            ) -> list[ScenarioResult]:
-    """Run the plans in order; a plan the target cannot be driven through is one `error` (or, a request
-    that timed out, a `fail` finding), never a crash. Shared by the CLI, the demo and the pytest plugin."""
-    spec = spec_for(api)
-    results: list[ScenarioResult] = []
-    for name in plans:
-        started = time.perf_counter()
-        plan = PLANS.get(name)
-        if plan is None:
-            got = [ScenarioResult(f"{api}.{name}", f"plan {name}", api, Outcome.SKIP,
-                                  reason=f"plan {name!r} is built separately and not in this build")]
-        else:
-            try:
-                got = plan(api, target, spec, seed=seed, max_examples=max_examples, report_dir=report_dir)
-            except TargetError as exc:
-                got = [_broken(api, name, str(exc))]
-        results += got
-        if on_plan:
-            on_plan(name, got, time.perf_counter() - started)
-    return results
-
-
-def _broken(api: str, plan: str, message: str) -> ScenarioResult:
-    if "timeout" in message.lower() or "timed out" in message.lower():
-        finding = Finding("transport.timeout", f"a request took longer than the timeout: {message}",
-                          confidence="decided")
-        return ScenarioResult(f"{api}.{plan}.timeout", f"plan {plan}: every request is answered in time", api,
-                              Outcome.FAIL, setup_findings=(finding,), reason=message)
-    return ScenarioResult(f"{api}.{plan}", f"plan {plan}", api, Outcome.ERROR, reason=message)
-
-
 def provider(
     api: str = typer.Option(..., "--api", help="The api the target implements."),
     base_url: str | None = typer.Option(None, "--base-url", help="The api's base URL (default: the simulator, "
@@ -130,7 +94,7 @@ def provider(
     folder = report_dir or Path("reports") / f"provider-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     with ExitStack() as stack:
         target, label = (_in_process(api, stack) if base_url is None
-                         else _live(api, base_url, control_url, control_token, setup, timeout, stack))
+                         else live_target(base_url, control_url, control_token, setup, timeout, stack))
         results = _run(api, target, plans, seed, max_examples, folder, quiet)
     results = omit(results, omitted, str(capabilities)) if omitted else results
     results, warnings = apply_confidence(results, strict=strict)
@@ -162,7 +126,7 @@ def _run(api: str, target: Target, plans: Sequence[str], seed: int, max_examples
             out.print(f"{api} {name:<11} {len(got)} check(s), {failed} not passing ({seconds:.1f} s)", markup=False)
 
     if quiet or not interactive():
-        return certify(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=line)
+        return run_plans(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=line)
     with Progress(console=out, transient=True) as progress:
         task = progress.add_task(f"certifying {api}", total=len(plans))
 
@@ -170,7 +134,7 @@ def _run(api: str, target: Target, plans: Sequence[str], seed: int, max_examples
             progress.advance(task)
             line(name, got, seconds)
 
-        return certify(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=advance)
+        return run_plans(api, target, plans, seed=seed, max_examples=max_examples, report_dir=folder, on_plan=advance)
 
 
 def _in_process(api: str, stack: ExitStack) -> tuple[Target, str]:
@@ -180,33 +144,9 @@ def _in_process(api: str, stack: ExitStack) -> tuple[Target, str]:
     token = secrets.token_urlsafe(18)
     simulator = build_app(SimulatorConfig(control_token=token), [api])
     stack.callback(simulator.close)
-    control = ControlSetup(_closing(stack, AsgiTransport(simulator, "http://testserver/_control")), token)
-    return Target(_closing(stack, AsgiTransport(simulator, f"http://testserver/{api}")), control, control), \
+    control = ControlSetup(closing(stack, AsgiTransport(simulator, "http://testserver/_control")), token)
+    return Target(closing(stack, AsgiTransport(simulator, f"http://testserver/{api}")), control, control), \
         f"conformance simulator /{api} (in-process)"
 
 
-def _live(api: str, base_url: str, control_url: str | None, token: str | None, command: str | None,
-          timeout: float, stack: ExitStack) -> tuple[Target, str]:
-    try:
-        default_control = control_url_for(base_url)
-    except ValueError as exc:
-        raise UsageError(f"--base-url: {exc}") from None
-    transport = _closing(stack, HttpTransport(base_url, timeout=timeout))
-    try:
-        transport.send(HttpRequest("GET", "/"))
-    except TargetError as exc:
-        raise TargetError(f"{base_url} is unreachable: {str(exc).split(': ', 1)[-1]}") from None
-    if command is not None:
-        control = ControlSetup(_closing(stack, HttpTransport(control_url, timeout=timeout)), token) \
-            if control_url else None
-        return Target(transport, CommandSetup(command), control), base_url
-    control = ControlSetup(_closing(stack, HttpTransport(control_url or default_control, timeout=timeout)), token)
-    return Target(transport, control, control), base_url
-
-
-def _closing(stack: ExitStack, transport: Any) -> Any:
-    stack.callback(transport.close)
-    return transport
-
-
-__all__ = ["certify", "err", "provider"]
+__all__ = ["err", "provider"]

@@ -58,5 +58,5 @@ def simulate(
         app.close()
 
 
-simulate.__doc__ = (simulate.__doc__ or "") + "\n\nFault profiles (--fault NAME), each a realistic provider bug:\n\n" + \
-    "\n\n".join(f"{name}: {text}" for name, text in PROFILES.items())
+simulate.__doc__ = (simulate.__doc__ or "") + "\n\nFault profiles (--fault NAME), each a realistic provider " \
+    "bug:\n\n" + "\n\n".join(f"{name}: {text}" for name, text in PROFILES.items())

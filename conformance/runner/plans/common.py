@@ -119,7 +119,7 @@ class Walk:
                 continue
             yield step
 
-    def request(self, step: Step, credential: Mapping[str, Any] | None | bool = True) -> HttpRequest | None:
+    def request(self, step: Step, credential: Mapping[str, Any] | bool | None = True) -> HttpRequest | None:
         """The step's request, authenticated with its own credential (True), another one, or none (None)."""
         try:
             request = build_request(step, self.spec.operation(step.operation), self.context.resolve)

@@ -75,7 +75,8 @@ def _probe(walk: Walk, step: Any, missing: CheckLog, wrong: CheckLog, trace: Che
         if refused(api, response):
             log.passed(label, step.operation)
         else:
-            log.failed(label, f"{step.operation} accepted a request {'without' if credential is None else 'with a wrong'}"
+            how = "without a" if credential is None else "with a wrong"
+            log.failed(label, f"{step.operation} accepted a request {how}"
                        f" credential (HTTP {response.status})", exchange=exchange, step_id=step.operation,
                        expected="refused (401/403, or the api's documented refusal)", actual=response.status,
                        confidence="documented")

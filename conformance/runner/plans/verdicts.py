@@ -12,7 +12,6 @@ from dataclasses import replace
 from conformance.model.result import Finding, Outcome, ScenarioResult, StepResult, Verdict
 from conformance.runner.plans.common import binding
 
-
 Warned = tuple[list[ScenarioResult], list[tuple[str, Finding]]]
 
 
