@@ -178,6 +178,8 @@ def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: 
     log.requirements |= requirements_of(spec, step.operation)
     before = _money(dig(_balance(walk) or {}, balance))
     answers = _concurrently(walk, step, _half(before))
+    if not answers:
+        return
     after = _money(dig(_balance(walk) or {}, balance))
     taken = sum((_money(dig(body_json(r) or {}, amount)) or Decimal(0) for _, r in answers
                  if not refused(walk.scenario.api, r)), Decimal(0))
@@ -206,6 +208,8 @@ def _concurrent_once(walk: Walk, step_id: str, log: CheckLog, spec: ApiSpec) -> 
         return
     log.requirements |= requirements_of(spec, step.operation)
     answers = _concurrently(walk, step)
+    if not answers:
+        return
     accepted: Callable[[HttpResponse], bool] = lambda r: not refused(walk.scenario.api, r)  # noqa: E731
     count = sum(1 for _, response in answers if accepted(response))
     label = f"{CONCURRENCY} concurrent {step.operation} ({walk.scenario.id}, step {step.id})"
