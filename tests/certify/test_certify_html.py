@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.certify_provider import certify
 from conformance.loader.specs import spec_for
 from conformance.model.result import Finding, Outcome, ScenarioResult
 from conformance.report.build import build_report
 from conformance.report.certification import certification_extras, render_certification
+from conformance.runner.plans.certify import run_plans
 from conformance.runner.plans.verdicts import apply_confidence
 from conformance.runner.scenarios import Target
 from conformance.runner.setup import ControlSetup
@@ -23,7 +23,7 @@ def _report(tmp_path: Path) -> Path:
     app = build_app(SimulatorConfig(control_token="t", fault_profiles=("stack-trace",)), ["ackroo"])
     control = ControlSetup(AsgiTransport(app, "http://testserver/_control"), "t")
     target = Target(AsgiTransport(app, "http://testserver/ackroo"), control, control)
-    results = certify("ackroo", target, ["security"], seed=0, max_examples=2, report_dir=None)
+    results = run_plans("ackroo", target, ["security"], seed=0, max_examples=2, report_dir=None)
     guess = Finding("spec.negative-data", "a 200-character name was accepted", confidence="inferred")
     results.append(ScenarioResult("ackroo.spec.negative-data", "schema-invalid requests are refused", "ackroo",
                                   Outcome.FAIL, setup_findings=(guess,)))
