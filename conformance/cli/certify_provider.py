@@ -22,9 +22,7 @@ from conformance.cli.scenario import check_apis
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, UsageError
 from conformance.loader.specs import spec_for
 from conformance.model.result import Outcome, ScenarioResult
-from conformance.report.build import build_report
-from conformance.report.certification import certification_extras, render_certification
-from conformance.report.write import write_report
+from conformance.report.certification import provider_report, write_certification
 from conformance.runner.plans import PLAN_ORDER
 from conformance.runner.plans.certify import closing, live_target, run_plans
 from conformance.runner.plans.verdicts import apply_confidence, omit
@@ -98,14 +96,9 @@ def provider(
         results = _run(api, target, plans, seed, max_examples, folder, quiet)
     results = omit(results, omitted, str(capabilities)) if omitted else results
     results, warnings = apply_confidence(results, strict=strict)
-    spec = spec_for(api)
-    exercised = {s.exchange.operation_id for r in results for s in r.steps if s.exchange and s.exchange.operation_id}
-    report = build_report(kind="provider", api=api, target=label, results=results, spec=spec,
-                          plan=",".join(plans), exercised=exercised)
-    report = certification_extras(report, results, warnings, strict=strict, seed=seed,
-                                  requirement_ids=[r.id for r in spec.requirements])
-    html = write_report(folder, report)
-    html.write_text(render_certification(report), encoding="utf-8")
+    report = provider_report(api=api, target=label, results=results, warnings=warnings, spec=spec_for(api),
+                             plans=plans, strict=strict, seed=seed)
+    html = write_certification(folder, report)
     summary = report["summary"]
     out.print(f"{api}: {report['verdict']} ({summary['pass']} pass, {summary['fail']} fail, {summary['error']} "
               f"error, {summary['skip']} skip, {summary['omit']} omit; {len(warnings)} warning(s))", markup=False)

@@ -23,7 +23,7 @@ from conformance.loader.speccheck import check_all
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.report.build import build_report
-from conformance.report.certification import certification_extras, render_certification
+from conformance.report.certification import provider_report, write_certification
 from conformance.report.html import render_page, render_section
 from conformance.report.write import write_report
 from conformance.runner.events import RunFinished
@@ -48,13 +48,9 @@ def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
     plans = [name for name in PLAN_ORDER if name != "scenarios"]
     results, warnings = apply_confidence(run_plans(api, target, plans, seed=0, max_examples=10, report_dir=folder),
                                          strict=False)
-    spec = spec_for(api)
-    exercised = {s.exchange.operation_id for r in results for s in r.steps if s.exchange and s.exchange.operation_id}
-    report = build_report(kind="provider", api=api, target=f"conformance simulator /{api} (in-process)",
-                          results=results, spec=spec, plan=",".join(plans), exercised=exercised)
-    report = certification_extras(report, results, warnings, strict=False, seed=0,
-                                  requirement_ids=[r.id for r in spec.requirements])
-    write_report(folder, report).write_text(render_certification(report), encoding="utf-8")
+    report = provider_report(api=api, target=f"conformance simulator /{api} (in-process)", results=results,
+                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0)
+    write_certification(folder, report)
     return report
 
 

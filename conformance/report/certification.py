@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from conformance.core.redact import mask_cards_in_text, redact
 from conformance.model.result import Finding, ScenarioResult
-from conformance.report.build import finding_dict
+from conformance.model.spec import ApiSpec
+from conformance.report.build import build_report, finding_dict
 from conformance.report.html import STYLE, render_section
+from conformance.report.write import write_report
 
 EVIDENCE_LIMIT = 1500
 
@@ -113,3 +116,21 @@ def render_certification(report: Mapping[str, Any]) -> str:
     title = f"conformance: provider certification of {report['api']}"
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(title)}</title>"
             f"<style>{STYLE}{FILTER_CSS}</style><h1>{escape(title)}</h1>{body}</html>\n")
+
+
+def provider_report(*, api: str, target: str, results: Sequence[ScenarioResult],
+                    warnings: Iterable[tuple[str, Finding]], spec: ApiSpec, plans: Sequence[str], strict: bool,
+                    seed: int) -> dict[str, Any]:
+    """The whole report.json of a provider certification: the common report plus the certification's parts."""
+    exercised = {s.exchange.operation_id for r in results for s in r.steps if s.exchange and s.exchange.operation_id}
+    report = build_report(kind="provider", api=api, target=target, results=results, spec=spec,
+                          plan=",".join(plans), exercised=exercised)
+    return certification_extras(report, results, warnings, strict=strict, seed=seed,
+                                requirement_ids=[r.id for r in spec.requirements])
+
+
+def write_certification(folder: Path, report: dict[str, Any]) -> Path:
+    """The three files, report.html being the certification page; returns its path."""
+    html = write_report(folder, report)
+    html.write_text(render_certification(report), encoding="utf-8")
+    return html
