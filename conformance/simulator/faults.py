@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from conformance.model.program import Earn, Program, Rounding, Tender, Tenders
+from conformance.model.program import Earn, Program, Rounding, Spend, Tender, Tenders
 
 PROFILES: dict[str, str] = {
     "double-earn": "Ackroo: a credit posts its earn twice (a retried write)",
@@ -26,6 +26,8 @@ PROFILES: dict[str, str] = {
     "binary-floats": "money goes through binary floats: amounts like 1.2999999999999998 in replies",
     "money-as-numbers": "money is returned as JSON numbers instead of strings with two decimals",
     "missing-field": "a documented response field is missing from every successful reply",
+    "spend-past-cap": "CRM.COM Web API: a spend ignores the program's per-transaction maximum",
+    "no-device-check": "Ackroo: a request from a device not registered to the merchant is served",
     "overdraw": "Ackroo: a partial debit takes the whole amount asked, even below zero",
     "racy-debit": "Ackroo: a partial debit reads the balance, waits, then writes (concurrent debits overdraw)",
     "malformed-500": "a body that is not JSON gets a 500 with a stack trace",
@@ -59,6 +61,8 @@ def faulty_program(program: Program, profiles: frozenset[str]) -> Program:
     if "tender-rates-ignored" in profiles and program.tenders.slots:
         program = replace(program, tenders=Tenders(tuple(Tender(t.name, Decimal(1)) for t in program.tenders.slots),
                                                    program.tenders.unpaid))
+    if "spend-past-cap" in profiles:
+        program = replace(program, spend=Spend(program.spend.minimum, None))
     if "rounding-down" in profiles:
         program = replace(program, rounding=replace(program.rounding, mode="down"))
     if "rounding-per-line" in profiles:
