@@ -30,6 +30,7 @@ PROFILES: dict[str, str] = {
     "no-device-check": "Ackroo: a request from a device not registered to the merchant is served",
     "overdraw": "Ackroo: a partial debit takes the whole amount asked, even below zero",
     "racy-debit": "Ackroo: a partial debit reads the balance, waits, then writes (concurrent debits overdraw)",
+    "slow-response": "every api reply takes 2 s more (a POS times out; certification reports it)",
     "malformed-500": "a body that is not JSON gets a 500 with a stack trace",
     "stack-trace": "error replies carry the server's stack trace",
     "no-auth-check": "credentials are not checked: a missing or wrong token is accepted",
@@ -40,6 +41,7 @@ PROFILES: dict[str, str] = {
 
 TRACE = ('Traceback (most recent call last):\n  File "/srv/provider/app.py", line 88, in handle\n'
          "    body = json.loads(raw)\njson.decoder.JSONDecodeError")
+SLOW_MS = 2000
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
@@ -156,6 +158,8 @@ class FaultBoard:
 
     def plan(self, api: str, operation_id: str | None) -> Plan:
         plan = Plan(profiles=self.profiles(api))
+        if "slow-response" in plan.profiles:
+            plan.latency_ms += SLOW_MS
         with self._lock:
             for fault in self.faults.get(api, ()):
                 if fault.kind == "named" or not fault.applies(operation_id):

@@ -57,6 +57,22 @@ def test_a_fault_given_at_start_survives_the_plans_resets_and_fails_the_target(t
     assert "FAIL ackroo.security.no-stack-trace" in done.stdout
 
 
+def test_a_request_slower_than_the_timeout_is_a_finding(tmp_path: Path) -> None:
+    port, token = free_port(), "slow-token"
+    proc = start_simulate("--api", "crmcom", "--fault", "slow-response", port=port, token=token)
+    try:
+        done = run_cli("certify", "provider", "--api", "crmcom", "--base-url", f"http://127.0.0.1:{port}/crmcom",
+                       "--control-token", token, "--plan", "security", "--timeout", "0.5", "--report-dir",
+                       str(tmp_path))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    (failed,) = [r for r in report["results"] if r["outcome"] == "fail"]
+    assert failed["id"] == "crmcom.security.timeout" and failed["findings"][0]["check"] == "transport.timeout"
+
+
 def test_unreachable_target_is_exit_3_with_one_line(tmp_path: Path) -> None:
     port = free_port()
     done = run_cli("certify", "provider", "--api", "ackroo", "--base-url", f"http://127.0.0.1:{port}/ackroo",
