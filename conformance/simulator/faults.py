@@ -30,6 +30,7 @@ PROFILES: dict[str, str] = {
     "no-device-check": "Ackroo: a request from a device not registered to the merchant is served",
     "overdraw": "Ackroo: a partial debit takes the whole amount asked, even below zero",
     "racy-debit": "Ackroo: a partial debit reads the balance, waits, then writes (concurrent debits overdraw)",
+    "preview-differs": "Antavo: the points preview promises one point more than the checkout then earns",
     "slow-response": "every api reply takes 2 s more (a POS times out; certification reports it)",
     "malformed-500": "a body that is not JSON gets a 500 with a stack trace",
     "stack-trace": "error replies carry the server's stack trace",
@@ -94,6 +95,11 @@ def distort(profiles: frozenset[str], status: int, body: Any) -> Any:
             body = _money(body, Decimal)
         if "binary-floats" in profiles:
             body = _money(body, lambda text: repr(sum([float(text) / 10] * 10)))
+        if "preview-differs" in profiles and isinstance(body, dict) and isinstance(body.get("data"), dict) \
+                and isinstance(body["data"].get("purchase"), dict) and "base" in body["data"]["purchase"]:
+            purchase = {key: value + 1 if key in ("base", "points") and isinstance(value, int) else value
+                        for key, value in body["data"]["purchase"].items()}
+            body = {**body, "data": {**body["data"], "purchase": purchase}}
         if "missing-field" in profiles and isinstance(body, dict) and body:
             body = dict(list(body.items())[:-1])
     elif "stack-trace" in profiles and isinstance(body, dict):

@@ -33,6 +33,7 @@ CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
     "spend-past-cap": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.five-step-flow",
                                                          "crmcom-webapi.preview-spend-bounds"}),
     "no-device-check": ("ackroo", ("scenarios",), {"ackroo.neg-unknown-device"}),
+    "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
     "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
     "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
     "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
