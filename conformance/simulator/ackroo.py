@@ -274,7 +274,11 @@ class AckrooProvider(Provider):
                 record = engine.transaction(number)
                 if record.account != str(call.body["cardnumber"]):
                     raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
-            result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
+            if "reversal-restores-nothing" in self.state.faults.profiles(API):  # deliberately non-conformant
+                account = str(engine.transaction(number).account)
+                result = engine._run(kind, account, {"transaction_number": number}, lambda _: {})
+            else:
+                result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
         except BusinessError as exc:
             raise business(exc) from None
         return self._transaction(result)

@@ -34,6 +34,8 @@ CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
                                                          "crmcom-webapi.preview-spend-bounds"}),
     "no-device-check": ("ackroo", ("scenarios",), {"ackroo.neg-unknown-device"}),
     "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
+    "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios"),
+                                  {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal"}),
     "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
     "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
     "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
