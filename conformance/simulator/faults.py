@@ -29,6 +29,7 @@ PROFILES: dict[str, str] = {
     "spend-past-cap": "CRM.COM Web API: a spend ignores the program's per-transaction maximum",
     "no-device-check": "Ackroo: a request from a device not registered to the merchant is served",
     "reversal-restores-nothing": "Ackroo: a reversal or void is acknowledged but restores nothing",
+    "duplicate-awarded": "CRM.COM: a purchase resubmitted with the same reference_number is awarded again",
     "overdraw": "Ackroo: a partial debit takes the whole amount asked, even below zero",
     "racy-debit": "Ackroo: a partial debit reads the balance, waits, then writes (concurrent debits overdraw)",
     "preview-differs": "Antavo: the points preview promises one point more than the checkout then earns",

@@ -36,6 +36,7 @@ CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
     "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
     "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios"),
                                   {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal"}),
+    "duplicate-awarded": ("crmcom", ("robustness", "scenarios"), {"crmcom.robust.once", "crmcom.neg-duplicate-reference"}),
     "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
     "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
     "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
