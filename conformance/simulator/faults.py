@@ -30,6 +30,7 @@ PROFILES: dict[str, str] = {
     "no-device-check": "Ackroo: a request from a device not registered to the merchant is served",
     "reversal-restores-nothing": "Ackroo: a reversal or void is acknowledged but restores nothing",
     "duplicate-awarded": "CRM.COM: a purchase resubmitted with the same reference_number is awarded again",
+    "refund-no-clawback": "Ackroo: a refund is acknowledged but takes back none of the earn",
     "overdraw": "Ackroo: a partial debit takes the whole amount asked, even below zero",
     "racy-debit": "Ackroo: a partial debit reads the balance, waits, then writes (concurrent debits overdraw)",
     "preview-differs": "Antavo: the points preview promises one point more than the checkout then earns",

@@ -38,6 +38,7 @@ CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
                                   {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal"}),
     "duplicate-awarded": ("crmcom", ("robustness", "scenarios"),
                           {"crmcom.robust.once", "crmcom.neg-duplicate-reference"}),
+    "refund-no-clawback": ("ackroo", ("scenarios",), {"ackroo.uc08-refund"}),
     "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
     "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
     "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
