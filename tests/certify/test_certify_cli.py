@@ -73,6 +73,21 @@ def test_a_request_slower_than_the_timeout_is_a_finding(tmp_path: Path) -> None:
     assert failed["id"] == "crmcom.security.timeout" and failed["findings"][0]["check"] == "transport.timeout"
 
 
+def test_with_setup_a_check_whose_state_is_missing_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    port = free_port()
+    proc = start_simulate("--api", "crmcom", port=port, token="unused")
+    try:
+        done = run_cli("certify", "provider", "--api", "crmcom", "--base-url", f"http://127.0.0.1:{port}/crmcom",
+                       "--setup", "true", "--plan", "robustness", "--report-dir", str(tmp_path), "-q")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    once = next(r for r in report["results"] if r["id"] == "crmcom.robust.once")
+    assert once["outcome"] == "skip" and "not in the scenario's state" in once["reason"]
+
+
 def test_unreachable_target_is_exit_3_with_one_line(tmp_path: Path) -> None:
     port = free_port()
     done = run_cli("certify", "provider", "--api", "ackroo", "--base-url", f"http://127.0.0.1:{port}/ackroo",
