@@ -20,6 +20,9 @@ def test_demo_certifies_the_simulator_and_writes_pinned_reports(tmp_path: Path) 
     index = tmp_path / "demo" / "report.html"
     assert f"report: {index}" in result.stdout
     assert index.read_text().startswith("<!doctype html>")
+    certifications = sorted((tmp_path / "demo").glob("certify-*/report.json"))
+    assert len(certifications) == len(sorted((tmp_path / "demo").glob("provider-*/report.json")))
+    assert all(json.loads(path.read_text())["verdict"] == "certified" for path in certifications)
     reports = sorted((tmp_path / "demo").glob("provider-*/report.json"))
     assert reports, "one report per simulated api"
     for path in reports:

@@ -10,3 +10,7 @@ app = typer.Typer(
     "the provider).",
     no_args_is_help=True,
 )
+
+from conformance.cli import certify_provider  # noqa: E402 - the sub-commands register on `app`
+
+app.command("provider")(certify_provider.provider)

@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,9 +23,13 @@ from conformance.loader.speccheck import check_all
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.report.build import build_report
+from conformance.report.certification import provider_report, write_certification
 from conformance.report.html import render_page, render_section
 from conformance.report.write import write_report
 from conformance.runner.events import RunFinished
+from conformance.runner.plans import PLAN_ORDER
+from conformance.runner.plans.certify import run_plans
+from conformance.runner.plans.verdicts import apply_confidence
 from conformance.runner.scenarios import Target, run
 from conformance.runner.setup import ControlSetup
 from conformance.simulator.server import available_apis, build_app
@@ -32,9 +37,20 @@ from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
 
 NOT_BUILT = (
-    "property-based and stateful provider plans (certify provider)",
+    "the stateful oracle plan of certify provider (built separately)",
     "certification of the reference POS (certify pos)",
 )
+
+
+def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
+    """`certify provider` of the simulator, after its scenarios: the plans other than the scenarios."""
+    plans = [name for name in PLAN_ORDER if name != "scenarios"]
+    results, warnings = apply_confidence(run_plans(api, target, plans, seed=0, max_examples=10, report_dir=folder),
+                                         strict=False)
+    report = provider_report(api=api, target=f"conformance simulator /{api} (in-process)", results=results,
+                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0)
+    write_certification(folder, report)
+    return report
 
 
 def demo(
@@ -82,6 +98,10 @@ def demo(
                       f"{summary['error']} error, {summary['skip']} skip; requirements "
                       f"{cov['requirements']['covered']}/{cov['requirements']['total']}, operations "
                       f"{cov['operations']['exercised']}/{cov['operations']['total']}", markup=False)
+            certified = _certify(api, Target(transport, control, control), report_dir / f"certify-{api}")
+            reports.append(certified)
+            out.print(f"{api:<14} {certified['verdict']:<14} certify provider (plans {certified['plan']}): "
+                      f"{certified['summary']['pass']} pass, {certified['summary']['fail']} fail", markup=False)
     missing = [api for api in ("ackroo", "crmcom-webapi", "crmcom", "antavo") if api not in apis]
     notes = [f"not simulated in this build yet: {', '.join(missing)}"] if missing else []
     if unscripted:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, cassettes, coverage, demo, scenario, simulate, specs, verify
+from conformance.cli import cards, cassettes, certify, coverage, demo, scenario, simulate, specs, verify
 from conformance.cli.output import err, out
 from conformance.core.errors import HarnessError
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.add_typer(specs.app, name="specs")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(certify.app, name="certify")
 app.command("coverage")(coverage.coverage)
 app.command("simulate")(simulate.simulate)
 app.command("cards")(cards.cards)

@@ -13,6 +13,7 @@ from conformance.cli.output import err, out
 from conformance.core.errors import UsageError
 from conformance.engine.ledger import LedgerUnavailable
 from conformance.model.spec import API_IDS
+from conformance.simulator.faults import PROFILES, unknown_profiles
 from conformance.simulator.server import available_apis, build_app
 from conformance.simulator.state import SimulatorConfig
 
@@ -25,9 +26,13 @@ def simulate(
     control_token: str = typer.Option(None, "--control-token", envvar="CONFORMANCE_CONTROL_TOKEN",
                                       help="Bearer token of /_control (default: a random one, printed)."),
     program: list[Path] = typer.Option(None, "--program", help="Extra reward program file (repeatable)."),
-    fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable)."),
+    fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable); the "
+                                    "profiles are listed below. A reset keeps them; /_control/faults clears them."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
+    problems = unknown_profiles(fault or ())
+    if problems:
+        raise typer.BadParameter(problems[0], param_hint="--fault")
     served = available_apis()
     for name in api or ():
         if name not in API_IDS:
@@ -58,3 +63,7 @@ def simulate(
         uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
     finally:
         app.close()
+
+
+simulate.__doc__ = (simulate.__doc__ or "") + "\n\nFault profiles (--fault NAME), each a realistic provider " \
+    "bug:\n\n" + "\n\n".join(f"{name}: {text}" for name, text in PROFILES.items())

@@ -44,6 +44,8 @@ class Finding:
     requirements: tuple[str, ...] = ()
     field: str | None = None
     """The response field concerned (dotted path), when there is one."""
+    confidence: str | None = None
+    """The `x-confidence` of what was checked; `inferred` makes the finding a warning (None: binding)."""
 
 
 @dataclass(frozen=True)

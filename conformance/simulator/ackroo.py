@@ -7,6 +7,7 @@ map by kind: invalid 400, not_found 404, conflict 409, rule 422. Errors are {"er
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -133,6 +134,8 @@ class AckrooProvider(Provider):
         return credentials[presented[0]]
 
     def _device_check(self, call: Call) -> None:
+        if "no-device-check" in self.state.faults.profiles(API):  # deliberately non-conformant profile
+            return
         device = call.params.get("device_id") if "device_id" in call.params else (call.body or {}).get("device_id")
         devices = call.principal.get("devices") or [call.principal["device_id"]]
         if device not in devices:
@@ -246,6 +249,8 @@ class AckrooProvider(Provider):
         self._device_check(call)
         card, lines, tenders = self._basket(call)
         try:
+            if "refund-no-clawback" in self.state.faults.profiles(API):  # deliberately non-conformant profile
+                return self._transaction(self._engine()._run("refund_multi", card, {}, lambda _: {}))
             return self._transaction(self._engine().refund_multi(card, lines, tenders, meta=self._meta(call)))
         except BusinessError as exc:
             raise business(exc) from None
@@ -255,6 +260,8 @@ class AckrooProvider(Provider):
 
         def handle(call: Call) -> Reply:
             self._device_check(call)
+            if method.endswith("_debit_partial") and self.state.faults.profiles(API) & {"overdraw", "racy-debit"}:
+                return self._faulty_debit(call, method)  # deliberately non-conformant profiles
             operation = getattr(self._engine(), method)
             try:
                 return self._transaction(operation(str(call.body["cardnumber"]), call.body["amount"],
@@ -263,6 +270,22 @@ class AckrooProvider(Provider):
                 raise business(exc) from None
 
         return handle
+
+    def _faulty_debit(self, call: Call, method: str) -> Reply:
+        """`overdraw`: take the whole amount asked; `racy-debit`: read the balance, wait, write what was read."""
+        engine = self._engine()
+        card, minor = str(call.body["cardnumber"]), engine._minor(call.body["amount"])
+        bucket = "gift" if method.startswith("gift") else "earned"
+        take = minor
+        try:
+            if "racy-debit" in self.state.faults.profiles(API):
+                seen = engine.balance(card)
+                time.sleep(0.05)
+                take = min(minor, int(getattr(seen, bucket) * 100))
+            result = engine._run(method, card, {"amount": str(call.body["amount"])}, lambda _: {bucket: -take})
+        except BusinessError as exc:
+            raise business(exc) from None
+        return self._transaction(result)
 
     def _undo(self, call: Call, kind: str) -> Reply:
         self._device_check(call)
@@ -274,7 +297,10 @@ class AckrooProvider(Provider):
                 raise ProviderError(404, "TransactionNotFound", "no such transaction on this card")
             if record.account is not None and not self._in_scope(call, record.account):
                 raise ProviderError(404, "TransactionNotFound", "no such transaction")
-            result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
+            if "reversal-restores-nothing" in self.state.faults.profiles(API):  # deliberately non-conformant
+                result = engine._run(kind, str(record.account), {"transaction_number": number}, lambda _: {})
+            else:
+                result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
         except BusinessError as exc:
             raise business(exc) from None
         return self._transaction(result)

@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from conformance.core import jsonio
 from conformance.simulator.control import ControlApp
+from conformance.simulator.faults import TRACE, distort
 from conformance.simulator.provider import Call, Provider, ProviderError, Reply
 from conformance.simulator.routing import MethodNotAllowed, Router
 from conformance.simulator.state import SimulatorState
@@ -78,11 +79,17 @@ class ProviderEndpoint:
             call = Call(api=provider.api, operation=op, method=request.method, path=path,
                         wire_path=_wire_path(request), query_string=request.url.query, query=query, headers=headers,
                         path_params=match.path_params, params={}, media=media, body=body, raw_body=raw)
-            call.principal = provider.authenticate(call)
+            try:
+                call.principal = provider.authenticate(call)
+            except ProviderError as exc:
+                if exc.status not in (401, 403) or "no-auth-check" not in state.faults.profiles(provider.api):
+                    raise
             provider.prepare(call)
             call.params = validate_request(self.schemas[op.operation_id], call.media, call.body, query,
                                            match.path_params, headers, ignore_params=provider.prefix_params)
         except BadRequest as exc:
+            if "malformed-500" in state.faults.profiles(provider.api) and raw and not isinstance(body, dict | list):
+                return Reply(500, {"error": "InternalServerError", "trace": TRACE}), op.operation_id, body
             return provider.bad_request_for(op, exc.problems), op.operation_id, body
         except ProviderError as exc:
             return provider.error_reply(exc.status, exc.code, exc.message, exc.parameters), op.operation_id, body
@@ -155,6 +162,7 @@ class SimulatorApp:
             log.exception("internal error on %s %s", request.method, request.url.path)
             reply = endpoint.provider.error_reply(500, "InternalError", f"simulator error: {exc.__class__.__name__}")
             operation_id, request_body = None, None
+        reply.body = distort(self.state.faults.profiles(endpoint.provider.api), reply.status, reply.body)
         content = b"" if reply.body is None else jsonio.dumps(reply.body).encode()
         headers = dict(reply.headers)
         response = Response(content, reply.status, headers=headers,

@@ -85,7 +85,7 @@ class ControlApp:
         for provider in self._providers(api):
             provider.reset()
             self.state.exchanges.clear(provider.api)
-            self.state.faults.replace(provider.api, [])
+            self.state.faults.named(provider.api, self.state.config.fault_profiles)  # the state, not the bugs
             self.state.deliveries.clear(provider.api)
         return {"ok": True, **({"api": api} if api else {})}
 

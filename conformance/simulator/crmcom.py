@@ -12,6 +12,7 @@ through the shared WebhookSender (attempts and delay from the fixture's `setting
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import re
 import uuid
@@ -218,7 +219,11 @@ class CrmProvider(Provider):
         try:
             result = self._engine().purchase(request)
         except BusinessError as exc:
-            raise business(exc) from None
+            if exc.code != "AlreadyExists" or "duplicate-awarded" not in self.state.faults.profiles(API):
+                raise business(exc) from None
+            # deliberately non-conformant profile: the resubmission is booked as a new purchase
+            result = self._engine().purchase(dataclasses.replace(request, id=None,
+                                                                 reference_number=f"{request.reference_number}~"))
         return Reply(200, {"id": result.id, "number": result.number, "total_award_amount": money(result.award),
                            "total_spend_amount": money(result.spend), "reference_number": result.reference_number,
                            "performed_on": result.performed_on, "reduction_method": result.reduction_method})

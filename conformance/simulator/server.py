@@ -41,5 +41,5 @@ def build_app(config: SimulatorConfig | None = None, apis: Iterable[str] | None 
         providers[api] = cls(spec_for(api), state)
     for api in providers:
         if config.fault_profiles:
-            state.faults.replace(api, [{"kind": "named", "name": n} for n in config.fault_profiles])
+            state.faults.named(api, config.fault_profiles)
     return SimulatorApp(state, providers)

@@ -13,7 +13,7 @@ from conformance.engine.ledger import Ledger
 from conformance.loader.programs import load_program, load_programs
 from conformance.model.program import Program
 from conformance.simulator.exchanges import ExchangeLog
-from conformance.simulator.faults import FaultBoard
+from conformance.simulator.faults import FaultBoard, ProgramShelf
 from conformance.simulator.webhooks import DeliveryLog
 
 
@@ -69,7 +69,7 @@ class SimulatorState:
         self.faults = FaultBoard()
         self.deliveries = DeliveryLog()
         self.ledger = Ledger(config.db, clock=self.clock)
-        self.programs: dict[str, Program] = load_programs()
+        self.programs: dict[str, Program] = ProgramShelf(load_programs(), self.faults)
         for path in config.program_overrides:
             program = load_program(path)
             self.programs[program.id] = program

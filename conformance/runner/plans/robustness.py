@@ -1,0 +1,227 @@
+"""Plan `robustness`: malformed input never yields a 5xx or a hang and changes no balance; concurrent
+partial debits never overdraw; one submission sent concurrently is accepted once; one reversal sent
+concurrently takes effect once (DESIGN sections 7 and 10 pin all four, so their findings bind).
+
+Every probe is a variant of a documented scenario step, sent in the middle of that scenario's walk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from conformance.core.errors import TargetError
+from conformance.core.exchange import Exchange, HttpRequest, HttpResponse
+from conformance.loader.scenarios import load_scenarios
+from conformance.model.result import ScenarioResult
+from conformance.model.scenario import Step
+from conformance.model.spec import ApiSpec
+from conformance.model.template import dig
+from conformance.runner.plans.common import CheckLog, Walk, body_json, first_scenarios, refused, requirements_of
+from conformance.runner.scenarios import Target
+
+BALANCE_READS = {"ackroo": "cardBalanceQuery", "crmcom-webapi": "webApiRewardsParticipantShow",
+                 "crmcom": "crmContactWalletGet", "antavo": "antavoGetCustomer"}
+"""The read whose answer must not move when a malformed request is refused."""
+
+CONCURRENCY = 6
+
+# (scenario id, step id, what the concurrent copies must satisfy)
+CONCURRENT_DEBITS = {"ackroo": [("ackroo.uc11-gift-partial-debit", "redeem", "gc_balance", "amount_redeemed"),
+                                ("ackroo.uc09-loyalty-partial-debit", "redeem", "el_balance", "amount_redeemed")]}
+CONCURRENT_ONCE = {
+    "ackroo": [("ackroo.uc12-gift-reversal", "reverse-load")],
+    "crmcom-webapi": [("crmcom-webapi.neg-duplicate-reference", "create")],
+    "crmcom": [("crmcom.neg-duplicate-reference", "purchase"), ("crmcom.void-purchase", "cancel")],
+    "antavo": [("antavo.neg-duplicate-transaction", "checkout")],
+}
+
+
+def _deep(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def _variants(body: Any) -> dict[str, bytes]:
+    """Malformed copies of a JSON body: each one breaks what the documents promise to refuse."""
+    out = {"bad JSON": b'{"truncated": ', "deep nesting": _deep(5000), "not an object": b"[1, 2, 3]"}
+    if isinstance(body, dict) and body:
+        out["wrong types"] = json.dumps({k: ([v] if isinstance(v, str) else "x") for k, v in body.items()}).encode()
+        out["huge numbers"] = json.dumps(body).encode()
+        texts = {k: v for k, v in body.items() if isinstance(v, str)}
+        for key in texts:
+            out["huge numbers"] = json.dumps({**body, key: "9" * 400}).encode().replace(
+                b'"' + b"9" * 400 + b'"', b"9" * 400)
+            out["NUL"] = json.dumps({**body, key: "a\u0000b"}).encode()
+            out["1 MB string"] = json.dumps({**body, key: "x" * (1 << 20)}).encode()
+            break
+    return out
+
+
+def robustness_checks(api: str, target: Target, spec: ApiSpec, *, seed: int = 0, max_examples: int = 0,
+                      report_dir: Path | None = None) -> list[ScenarioResult]:
+    scenarios = load_scenarios(api)
+    malformed = CheckLog(api, "robust.malformed", "malformed input: never a 5xx or a hang, no balance moves")
+    overdraw = CheckLog(api, "robust.overdraw", "concurrent partial debits never overdraw")
+    once = CheckLog(api, "robust.once", "one submission or reversal sent concurrently takes effect once")
+    writes = first_scenarios(scenarios.values(), lambda s: isinstance(s.request.body, Mapping)
+                             and s.expect.status < 300 and s.request.auth is None)
+    for scenario, chosen in writes:
+        walk = Walk(scenario, spec, target)
+        walk.start()
+        for step in walk.steps():
+            if step is chosen:
+                _malformed(walk, step, malformed, spec)
+                break
+            walk.play(step)
+    for scenario_id, step_id, balance, amount in CONCURRENT_DEBITS.get(api, ()):
+        if scenario_id in scenarios:
+            _concurrent_debit(Walk(scenarios[scenario_id], spec, target), step_id, balance, amount, overdraw, spec)
+    for scenario_id, step_id in CONCURRENT_ONCE.get(api, ()):
+        if scenario_id in scenarios:
+            _concurrent_once(Walk(scenarios[scenario_id], spec, target), step_id, once, spec)
+    if not CONCURRENT_DEBITS.get(api):
+        overdraw.skipped = f"{api} has no partial debit (spends are capped by the scenarios' documented figures)"
+    return [malformed.result(), overdraw.result(), once.result()]
+
+
+def _balance(walk: Walk) -> Any:
+    read = next((s for s in walk.scenario.steps if s.operation == BALANCE_READS[walk.scenario.api]), None)
+    request = walk.request(read) if read is not None else None
+    return body_json(walk.send(request)) if request is not None else None
+
+
+def _malformed(walk: Walk, step: Step, log: CheckLog, spec: ApiSpec) -> None:
+    log.requirements |= requirements_of(spec, step.operation)
+    request = walk.request(step)
+    if request is None or request.body is None:
+        return
+    body = json.loads(request.body)
+    for name, raw in _variants(body).items():
+        before = _balance(walk)
+        variant = replace(request, body=raw)
+        label = f"{step.operation}: {name}"
+        try:
+            response = walk.send(variant)
+        except TargetError as exc:
+            log.failed(label, f"{step.operation} with {name}: no answer ({exc})", step_id=step.operation,
+                       expected="a 4xx answer", actual="no answer")
+            continue
+        exchange = Exchange(_clipped(variant), response, step.operation)
+        if response.status >= 500:
+            log.failed(label, f"{step.operation} with {name}: HTTP {response.status}", exchange=exchange,
+                       step_id=step.operation, expected="the documented refusal, never a 5xx",
+                       actual=response.status)
+            continue
+        after = _balance(walk)
+        if refused(walk.scenario.api, response) and before != after:
+            log.failed(label, f"{step.operation} with {name} was refused but the balance moved",
+                       exchange=exchange, step_id=step.operation, expected=before, actual=after)
+            continue
+        log.passed(label, step.operation)
+
+
+def _clipped(request: HttpRequest) -> HttpRequest:
+    body = request.body or b""
+    return replace(request, body=body if len(body) <= 600 else body[:600] + b"...")
+
+
+def _until(walk: Walk, step_id: str) -> Step | None:
+    """Start the walk and play its steps up to (not including) `step_id`."""
+    walk.start()
+    for step in walk.steps():
+        if step.id == step_id:
+            return step
+        walk.play(step)
+    return None
+
+
+def _half(balance: Decimal | None) -> str | None:
+    """Each concurrent debit asks half the balance, so that together they ask three times what it holds."""
+    return None if balance is None or balance <= 0 else str((balance / 2).quantize(Decimal("0.01")))
+
+
+def _concurrently(walk: Walk, step: Step, amount: str | None = None) -> list[tuple[HttpRequest, HttpResponse]]:
+    requests = [r for r in (walk.request(step) for _ in range(CONCURRENCY)) if r is not None]
+    if amount is not None:
+        requests = [_with_amount(r, amount) for r in requests]
+
+    def send(request: HttpRequest) -> tuple[HttpRequest, HttpResponse]:
+        return request, walk.send(request)
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        return list(pool.map(send, requests))
+
+
+def _with_amount(request: HttpRequest, amount: str) -> HttpRequest:
+    body = json.loads(request.body or b"{}")
+    if isinstance(body, dict) and "amount" in body:
+        return replace(request, body=json.dumps({**body, "amount": amount}).encode())
+    return request
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: CheckLog, spec: ApiSpec) -> None:
+    step = _until(walk, step_id)
+    if step is None:
+        return
+    log.requirements |= requirements_of(spec, step.operation)
+    before = _money(dig(_balance(walk) or {}, balance))
+    answers = _concurrently(walk, step, _half(before))
+    if not answers:
+        return
+    after = _money(dig(_balance(walk) or {}, balance))
+    taken = sum((_money(dig(body_json(r) or {}, amount)) or Decimal(0) for _, r in answers
+                 if not refused(walk.scenario.api, r)), Decimal(0))
+    label = f"{CONCURRENCY} concurrent {step.operation} ({walk.scenario.id})"
+    request, response = answers[-1]
+    exchange = Exchange(request, response, step.operation)
+    if before is None or after is None:
+        log.skipped = f"the balance {balance} could not be read: the target is not in the scenario's state"
+    elif all(refused(walk.scenario.api, r) for _, r in answers):
+        log.skipped = f"{step.operation} was refused every time: the target is not in the scenario's state"
+    elif any(refused(walk.scenario.api, r) for _, r in answers):
+        request, response = next((q, r) for q, r in answers if refused(walk.scenario.api, r))
+        log.failed(label, f"a partial debit sent with {CONCURRENCY - 1} others was refused (HTTP {response.status}): "
+                   "a partial debit takes min(amount, balance) and is never refused for funds",
+                   exchange=Exchange(request, response, step.operation), step_id=step.operation,
+                   expected="every partial debit accepted", actual=response.status)
+    elif after < 0 or before - after != taken:
+        log.failed(label, f"{CONCURRENCY} concurrent partial debits: {balance} went {before} -> {after} while the "
+                   f"answers took {taken} in all", exchange=exchange, step_id=step.operation,
+                   expected=f"{balance} >= 0 and its drop = the sum taken ({taken})", actual=str(after))
+    else:
+        log.passed(label, step.operation)
+
+
+def _concurrent_once(walk: Walk, step_id: str, log: CheckLog, spec: ApiSpec) -> None:
+    step = _until(walk, step_id)
+    if step is None:
+        return
+    log.requirements |= requirements_of(spec, step.operation)
+    answers = _concurrently(walk, step)
+    if not answers:
+        return
+    accepted: Callable[[HttpResponse], bool] = lambda r: not refused(walk.scenario.api, r)  # noqa: E731
+    count = sum(1 for _, response in answers if accepted(response))
+    if count == 0:  # a precondition, not the contract: the documented request itself was refused
+        log.skipped = f"{step.operation} was refused every time: the target is not in the scenario's state"
+        return
+    label = f"{CONCURRENCY} concurrent {step.operation} ({walk.scenario.id}, step {step.id})"
+    request, response = next(((q, r) for q, r in answers if accepted(r)), answers[-1])
+    if count == 1:
+        log.passed(label, step.operation)
+    else:
+        log.failed(label, f"the same {step.operation} sent {CONCURRENCY} times at once was accepted {count} times",
+                   exchange=Exchange(request, response, step.operation), step_id=step.operation,
+                   expected="accepted exactly once", actual=f"accepted {count} times")

@@ -1,0 +1,84 @@
+"""Mutation tests of certification: the clean simulator is certified for every api, and every fault profile
+(`simulate --fault`) is caught, by the check ids named here (in-process, small example counts, and only the
+plans that catch each profile, to keep the suite fast)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from conformance.model.result import Outcome, ScenarioResult
+from conformance.model.spec import API_IDS
+from conformance.runner.plans.certify import closing, run_plans
+from conformance.runner.plans.verdicts import apply_confidence
+from conformance.runner.scenarios import Target
+from conformance.runner.setup import ControlSetup
+from conformance.simulator.faults import PROFILES
+from conformance.simulator.server import build_app
+from conformance.simulator.state import SimulatorConfig
+from conformance.transport.inprocess import AsgiTransport
+
+# profile -> (api, plans, check ids that must fail)
+CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
+    "double-earn": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc07-split-tender"}),
+    "flat-rate": ("ackroo", ("scenarios",), {"ackroo.uc03-sku-bonus-credit", "ackroo.uc05-fixed-per-unit-credit"}),
+    "tender-rates-ignored": ("ackroo", ("scenarios",), {"ackroo.uc06-debit-credit", "ackroo.uc07-split-tender"}),
+    "rounding-down": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.award-rounding"}),
+    "rounding-per-line": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.award-rounding"}),
+    "binary-floats": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc13-balance-check"}),
+    "money-as-numbers": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc13-balance-check"}),
+    "missing-field": ("crmcom", ("spec",), {"crmcom.spec.response-schema"}),
+    "spend-past-cap": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.five-step-flow",
+                                                         "crmcom-webapi.preview-spend-bounds"}),
+    "no-device-check": ("ackroo", ("scenarios",), {"ackroo.neg-unknown-device"}),
+    "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
+    "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios"),
+                                  {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal"}),
+    "duplicate-awarded": ("crmcom", ("robustness", "scenarios"),
+                          {"crmcom.robust.once", "crmcom.neg-duplicate-reference"}),
+    "refund-no-clawback": ("ackroo", ("scenarios",), {"ackroo.uc08-refund"}),
+    "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
+    "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
+    "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
+    "stack-trace": ("antavo", ("security",), {"antavo.security.no-stack-trace"}),
+    "no-auth-check": ("crmcom", ("security",), {"crmcom.security.missing-credentials",
+                                                "crmcom.security.wrong-credentials"}),
+    "escher-replay": ("antavo", ("security",), {"antavo.security.escher-replay"}),
+    "escher-window": ("antavo", ("security",), {"antavo.security.escher-stale"}),
+}
+
+
+LIVE_ONLY = {"slow-response": "tests/certify/test_certify_cli.py (a timeout needs a live transport)"}
+
+
+def certify(api: str, plans: tuple[str, ...], profiles: tuple[str, ...] = ()) -> list[ScenarioResult]:
+    with ExitStack() as stack:
+        app = build_app(SimulatorConfig(control_token="t", fault_profiles=profiles), [api])
+        stack.callback(app.close)
+        control = ControlSetup(closing(stack, AsgiTransport(app, "http://testserver/_control")), "t")
+        target = Target(closing(stack, AsgiTransport(app, f"http://testserver/{api}")), control, control)
+        results = run_plans(api, target, plans, seed=0, max_examples=6, report_dir=None)
+    return apply_confidence(results, strict=False)[0]
+
+
+def failing(results: list[ScenarioResult]) -> Iterator[str]:
+    return (r.id for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR))
+
+
+def test_every_profile_is_registered_and_covered_here() -> None:
+    assert set(CAUGHT) | set(LIVE_ONLY) == set(PROFILES)
+
+
+@pytest.mark.parametrize("api", API_IDS)
+def test_the_clean_simulator_is_certified(api: str) -> None:
+    results = certify(api, ("spec", "scenarios", "robustness", "security"))
+    assert list(failing(results)) == []
+    assert sum(1 for r in results if r.outcome is Outcome.PASS) > 10
+
+
+@pytest.mark.parametrize("profile", sorted(CAUGHT))
+def test_each_fault_profile_is_caught(profile: str) -> None:
+    api, plans, expected = CAUGHT[profile]
+    assert expected <= set(failing(certify(api, plans, (profile,))))
