@@ -19,7 +19,8 @@ from conformance.loader.specs import deref
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
-_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,4})?$")
+"""A JSON number literal, as a JSON body would carry it (exponent bounded: a form value is text)."""
 MAX_DEPTH = 8
 """Deeper bracket paths are refused: no CRM.COM body nests further, and a bound keeps parsing cheap."""
 
@@ -99,7 +100,10 @@ def _typed(value: Any, schema: Any, document: Mapping[str, Any], depth: int) -> 
     if isinstance(value, list):
         items = next((b["items"] for b in branches if isinstance(b.get("items"), Mapping)), {})
         return [_typed(v, items, document, depth + 1) for v in value]
-    types = {t for b in branches for t in (b.get("type") if isinstance(b.get("type"), list) else [b.get("type")])}
+    types: set[Any] = set()
+    for branch in branches:
+        declared = branch.get("type")
+        types.update(declared if isinstance(declared, list) else [declared])
     if "integer" in types and _INTEGER.match(value):
         return int(value)
     if "number" in types and _NUMBER.match(value):
