@@ -98,7 +98,7 @@ def _typed(value: Any, schema: Any, document: Mapping[str, Any], depth: int) -> 
             properties.update({k: v for k, v in (branch.get("properties") or {}).items() if k not in properties})
         return {k: _typed(v, properties.get(k, {}), document, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        items = next((b["items"] for b in branches if isinstance(b.get("items"), Mapping)), {})
+        items: Any = next((b["items"] for b in branches if isinstance(b.get("items"), Mapping)), {})
         return [_typed(v, items, document, depth + 1) for v in value]
     types: set[Any] = set()
     for branch in branches:
