@@ -186,7 +186,8 @@ def _problems_after(data_copy: Path, api: str, old: str, new: str) -> list[str]:
 
 
 def test_an_inferred_requirement_cannot_be_must(data_copy: Path) -> None:
-    old = "    level: SHOULD\n    actor: both\n    source: \"002_f24dd93b81ea83d9.txt § Use Case 1 (prints one device_id)"
+    old = ("    level: SHOULD\n    actor: both\n"
+           "    source: \"002_f24dd93b81ea83d9.txt § Use Case 1 (prints one device_id)")
     problems = _problems_after(data_copy, "ackroo", old, old.replace("SHOULD", "MUST"))
     assert any("inferred facts cannot be MUST" in p and "requirements.yaml:" in p for p in problems), problems
 
