@@ -174,3 +174,55 @@ def test_specs_list_prints_every_operation_and_totals() -> None:
     assert f"# total: {total} operations in 4 apis" in result.stdout
     assert "loyaltyCreditMulti" in result.stdout
     assert "002_f24dd93b81ea83d9.txt" in result.stdout
+
+
+def _problems_after(data_copy: Path, api: str, old: str, new: str) -> list[str]:
+    """The problems `specs check` finds once `old` (unique) is replaced by `new` in `api`'s requirements."""
+    path = data_copy / "specs" / api / "requirements.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return [str(p) for p in check_all(data_copy / "specs")]
+
+
+def test_an_inferred_requirement_cannot_be_must(data_copy: Path) -> None:
+    old = ("    level: SHOULD\n    actor: both\n"
+           "    source: \"002_f24dd93b81ea83d9.txt § Use Case 1 (prints one device_id)")
+    problems = _problems_after(data_copy, "ackroo", old, old.replace("SHOULD", "MUST"))
+    assert any("inferred facts cannot be MUST" in p and "requirements.yaml:" in p for p in problems), problems
+
+
+def test_a_documented_requirement_must_quote_its_seed_truly(data_copy: Path) -> None:
+    quote = "    quote: [Either contact_id or cim must be specified]\n"
+    assert any("quote 'Either contact_id or cim may be specified' is not in" in p for p in
+               _problems_after(data_copy, "crmcom", quote, quote.replace("must", "may")))
+
+
+def test_a_documented_requirement_without_quote_or_line_is_refused(data_copy: Path) -> None:
+    old = "    source: \"002_f24dd93b81ea83d9.txt:4-21 § Use Case 1\"\n"
+    problems = _problems_after(data_copy, "ackroo", old, old.replace(":4-21", ""))
+    assert any("must quote its seed" in p for p in problems), problems
+    problems = _problems_after(data_copy, "ackroo", old.replace(":4-21", ""), old.replace(":4-21", ":4-999"))
+    assert any("has lines 1-" in p for p in problems), problems
+
+
+def test_decided_needs_design_and_every_requirement_a_confidence(data_copy: Path) -> None:
+    old = "    confidence: observed\n"
+    path = data_copy / "specs" / "antavo" / "requirements.yaml"
+    first = path.read_text(encoding="utf-8").index(old)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:first] + "    confidence: decided\n" + text[first + len(old):], encoding="utf-8")
+    problems = [str(p) for p in check_all(data_copy / "specs")]
+    assert any("decided requirement's source must name DESIGN.md" in p for p in problems), problems
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    confidence: decided\n", "", 1), encoding="utf-8")
+    assert any("needs `confidence`" in str(p) for p in check_all(data_copy / "specs"))
+
+
+def test_the_shipped_seeds_are_the_source_documents() -> None:
+    # quotes and line pointers are checked against specs/seeds; the copies must be the documents themselves
+    seeds = sorted(p.name for p in (Path(__file__).parent.parent / "specs" / "seeds").glob("00*.txt"))
+    assert len(seeds) == 5
+    reqs = [r for spec in load_all_specs().values() for r in spec.requirements]
+    assert {r.confidence for r in reqs} <= {"documented", "observed", "decided", "inferred"}
+    assert not [r.id for r in reqs if r.confidence == "inferred" and r.level == "MUST"]

@@ -840,11 +840,14 @@ class CrmCom:
 
     def _resolve_contact(self, tx: LedgerTx, contact_id: str | None, cim: str | None, *,
                          required: bool) -> dict[str, Any] | None:
-        """The contact named by ``contact_id`` or ``cim`` (its primary account: the only one here)."""
+        """The contact named by ``contact_id`` or ``cim`` (its primary account: the only one here). Seed 003 does
+        not forbid both; then they must name the same contact, or the cim names nothing known (inferred)."""
         if contact_id is not None:
             attrs = tx.holder(contact_id.lower())
             if attrs is None or attrs.get("kind") != "contact":
                 raise UnknownReference("Record not found.", "contact", contact_id)
+            if cim is not None and attrs.get("cim") != cim:
+                raise UnknownReference("Record not found.", "cim", cim)
             return attrs
         if cim is not None:
             found = next((a for a in self._contact_attrs(tx) if a.get("cim") == cim), None)
@@ -955,8 +958,11 @@ def _contact(attrs: Mapping[str, Any]) -> Contact:
 
 
 def _names(unit: Merchant | Outlet, tap: TapRef) -> bool:
-    return (tap.id is not None and unit.id.lower() == tap.id.lower()) or (tap.code is not None and
-                                                                           unit.code == tap.code)
+    """A tap names a unit by id, code or both (seed 003: both semi-optional); both must then agree."""
+    if tap.id is None and tap.code is None:
+        return False
+    return ((tap.id is None or unit.id.lower() == tap.id.lower())
+            and (tap.code is None or unit.code == tap.code))
 
 
 def unit_id(kind: str, code: str) -> str:

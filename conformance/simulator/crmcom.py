@@ -44,6 +44,7 @@ from conformance.engine.crmcom import (
     unit_id,
 )
 from conformance.engine.errors import BusinessError
+from conformance.simulator.forms import FormError, form_body
 from conformance.simulator.provider import Call, Handler, Provider, ProviderError, Reply
 from conformance.simulator.webhooks import WebhookSender
 
@@ -130,11 +131,23 @@ class CrmProvider(Provider):
     def prepare(self, call: Call) -> None:
         """Seed 003's semi-optional rules, checked before the schema (which refuses the same bodies) so that the
         refusal names the documented rule instead of a generic "does not match any allowed shape"."""
+        if call.media == FORM:
+            call.body = self._form(call)
         check = _SEMI_OPTIONAL.get(call.operation.operation_id)
         broken = check(call.body) if check is not None and isinstance(call.body, Mapping) else None
         if broken is not None:
             code, message, parameters = broken
             raise ProviderError(400, code, message, parameters)
+
+    def _form(self, call: Call) -> Any:
+        """A form-encoded body as the JSON body it stands for (seed 001: "accepts form-encoded request bodies")."""
+        pointer = call.operation.pointer
+        operation = self.spec.document[pointer[0]][pointer[1]][pointer[2]]
+        content = ((operation.get("requestBody") or {}).get("content") or {}).get(FORM) or {}
+        try:
+            return form_body(call.raw_body, content.get("schema") or {}, self.spec.document)
+        except FormError as exc:
+            raise ProviderError(400, "InvalidRequest", f"body: {exc}", ["body"]) from None
 
     # --- state ---
 
@@ -212,7 +225,7 @@ class CrmProvider(Provider):
             classification_id=classification.get("id"), classification_code=classification.get("code"),
             currency_code=body.get("currency_code"),
             payment_medium_identifier=None if medium is None else mask_cards_in_text(medium),
-            performed_on=None if body.get("performed_on") is None else int(body["performed_on"]),
+            performed_on=epoch_seconds(body.get("performed_on")),
             merchant_tap=_tap(body.get("merchant_tap")), outlet_tap=_tap(body.get("outlet_tap")),
             spend=_spend(body.get("spend_request")),
         )
@@ -242,7 +255,7 @@ class CrmProvider(Provider):
             id=body.get("id"), lines=_lines(body.get("products") or []),
             total_amount=_decimal(body.get("total_amount")), net_amount=_decimal(body.get("net_amount")),
             merchant_tap=_tap(body.get("merchant_tap")), outlet_tap=_tap(body.get("outlet_tap")),
-            currency_code=body.get("currency_code"), performed_on=body.get("performed_on"),
+            currency_code=body.get("currency_code"), performed_on=epoch_seconds(body.get("performed_on")),
         )
         try:
             result = self._engine().ad_hoc_return(request)
@@ -368,6 +381,7 @@ class CrmProvider(Provider):
 
 Broken = tuple[str, str, list[str]]
 """(error code, message, parameters) of a broken rule."""
+FORM = "application/x-www-form-urlencoded"
 RECLAIM = "CONTACT_RECLAIM"
 """The classification code of a contact reclaim purchase, as the spec's schema pins it (inferred)."""
 
@@ -382,11 +396,19 @@ def _exactly_one(body: Mapping[str, Any], keys: tuple[str, ...], where: str, rul
     return None
 
 
+def _at_least_one(body: Mapping[str, Any], keys: tuple[str, ...], where: str, rule: str) -> Broken | None:
+    """Seed 003's "semi-optional" (and "Either ... or ... must be specified"): one is needed, more are allowed."""
+    if any(k in body for k in keys):
+        return None
+    names = [f"{where}.{k}" if where else k for k in keys]
+    return "MandatoryParameter", f"{rule}: at least one of {', '.join(names)} must be specified.", names
+
+
 def _identifiers(body: Mapping[str, Any], objects: tuple[str, ...]) -> Broken | None:
-    """A tap or classification names its unit by exactly one of id or code."""
+    """A tap or classification names its unit by id, code or both (both semi-optional in seed 003)."""
     for name in objects:
         if isinstance(body.get(name), Mapping):
-            broken = _exactly_one(body[name], ("id", "code"), name, f"{name} identifies by id or code")
+            broken = _at_least_one(body[name], ("id", "code"), name, f"{name} identifies by id or code")
             if broken is not None:
                 return broken
     return None
@@ -402,9 +424,7 @@ def _taps(body: Mapping[str, Any]) -> Broken | None:
 def _purchase_rules(body: Mapping[str, Any]) -> Broken | None:
     classification = body.get("classification")
     reclaim = isinstance(classification, Mapping) and classification.get("code") == RECLAIM
-    contact = [k for k in ("contact_id", "cim") if k in body]
-    if len(contact) > 1:
-        return "InvalidRequest", "Either contact_id or cim must be specified, not both.", contact
+    contact = [k for k in ("contact_id", "cim") if k in body]  # both are allowed: they must name one contact
     if not contact and not reclaim:
         return "MandatoryParameter", "Either contact_id or cim must be specified.", ["contact_id", "cim"]
     if not contact and "spend_request" in body:
@@ -422,7 +442,7 @@ def _purchase_rules(body: Mapping[str, Any]) -> Broken | None:
 def _return_rules(body: Mapping[str, Any]) -> Broken | None:
     if "net_amount" in body and "total_amount" not in body:
         return "MandatoryParameter", "net_amount is given with total_amount.", ["total_amount"]
-    return (_exactly_one(body, ("contact_id", "cim"), "", "The contact")
+    return (_at_least_one(body, ("contact_id", "cim"), "", "The contact")
             or _taps(body)
             or _exactly_one(body, ("products", "total_amount"), "", "The returned goods"))
 
@@ -431,6 +451,19 @@ _SEMI_OPTIONAL = {"crmPurchaseCreate": _purchase_rules, "crmPurchaseAdHocReturn"
 
 
 # --- wire -> engine --------------------------------------------------------------------------------------
+
+LAST_EPOCH_SECOND = 253402300799
+"""9999-12-31T23:59:59Z. Seed 003 says only "epoch format": a larger `performed_on` is epoch milliseconds
+(what JavaScript and Java tills send). No second-based date a till sends comes near it, and the only
+milliseconds it cannot tell apart are dates before 1978-01-12, which no purchase carries."""
+
+
+def epoch_seconds(value: Any) -> int | None:
+    """`performed_on` as whole epoch seconds: seconds as sent, milliseconds floored to the second."""
+    if value is None:
+        return None
+    number = int(value)
+    return number // 1000 if number > LAST_EPOCH_SECOND else number
 
 
 def _where(problem: str) -> str:

@@ -143,7 +143,8 @@ def test_key_only_is_403_under_enforcement_and_accepted_without(antavo: AntavoCl
     refused(bad.event(checkout("KEY-3"), now=AT), 401, "UnauthorizedException")
 
 
-PREVIEW = {"customer": FIXTURE["customers"][0]["id"], "action": "checkout", "data": {"transaction_id": "P-1", "total": 10}}
+PREVIEW = {"customer": FIXTURE["customers"][0]["id"], "action": "checkout",
+           "data": {"transaction_id": "P-1", "total": 10}}
 
 
 @pytest.mark.parametrize(("path", "body"), [("/events", checkout("NOKEY-1")),

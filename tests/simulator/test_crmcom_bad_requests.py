@@ -96,18 +96,18 @@ MANDATORY = "CRM.EXCEPTIONS.MANDATORYPARAMETEREXCEPTION"
 INVALID = "CRM.EXCEPTIONS.INVALIDVALUEEXCEPTION"
 NOT_FOUND = "CRM.EXCEPTIONS.NOTFOUNDEXCEPTION"
 BAD_PURCHASES: dict[str, tuple[Any, int, str]] = {
-    # contact_id / cim (semi-optional): either one, not both, not neither
+    # contact_id / cim (semi-optional): one or both (naming the same contact), not neither
     "neither contact_id nor cim": (without(GOOD, "contact_id"), 400, MANDATORY),
-    "both contact_id and cim": ({**GOOD, "cim": CIM}, 400, INVALID),
+    "contact_id with another contact's cim": ({**GOOD, "cim": "11111111"}, 400, NOT_FOUND),
     "reclaim without contact but with a spend request": (
         {**without(GOOD, "contact_id"), "classification": {"code": "CONTACT_RECLAIM"}}, 400, INVALID),
-    # merchant_tap / outlet_tap (semi-optional): at least one; each by exactly one of id / code
+    # merchant_tap / outlet_tap (semi-optional): at least one; each by id, code or both (agreeing)
     "neither merchant_tap nor outlet_tap": (without(GOOD, "merchant_tap", "outlet_tap"), 400, MANDATORY),
     "merchant_tap with neither id nor code": ({**GOOD, "merchant_tap": {}}, 400, MANDATORY),
-    "outlet_tap with both id and code": ({**GOOD, "outlet_tap": {"id": "x", "code": "O1"}}, 400, INVALID),
+    "outlet_tap with disagreeing id and code": ({**GOOD, "outlet_tap": {"id": "x", "code": "O1"}}, 400, NOT_FOUND),
     "merchant_tap with an unknown field": ({**GOOD, "merchant_tap": {"code": "M1", "name": "x"}}, 400, INVALID),
-    # classification: id or code
-    "classification with both id and code": ({**GOOD, "classification": {"id": "1", "code": "C"}}, 400, INVALID),
+    # classification: id, code or both
+    "classification with neither id nor code": ({**GOOD, "classification": {}}, 400, MANDATORY),
     # spend_request: exactly one of amount / alternative_amount / otp
     "empty spend_request": ({**GOOD, "spend_request": {}}, 400, MANDATORY),
     "spend_request with amount and alternative_amount": (

@@ -21,6 +21,7 @@ from conformance.simulator.server import build_app
 from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import TestClient
 from tests.conftest import ROOT
+from tests.simulator import crmcom_schemathesis_hooks  # noqa: F401  (form bodies in bracket notation)
 from tests.simulator.crmcom_fixtures import AUTH, CIM, CONTACT, FUZZ_FIXTURE, FUZZ_ORDERS
 
 CONTROL = {"authorization": "Bearer schemathesis-control"}
