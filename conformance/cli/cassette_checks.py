@@ -26,6 +26,7 @@ from conformance.core.redact import MASK
 from conformance.loader.cassettes import BASE_URL, Cassette, Interaction
 from conformance.loader.specs import load_control_spec, spec_for
 from conformance.model.spec import ApiSpec
+from conformance.simulator.forms import FormError, form_body
 from conformance.simulator.routing import Match, MethodNotAllowed, Router
 from conformance.simulator.validation import BadRequest, OperationSchema, compile_operations, parse_body
 
@@ -54,6 +55,9 @@ def _router(api: str) -> Router:
 @cache
 def _requests(api: str) -> dict[str, OperationSchema]:
     return compile_operations(_spec(api))
+
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def _spec(api: str) -> ApiSpec:
@@ -124,6 +128,14 @@ def lint(cassette: Cassette) -> Iterator[Problem]:
                         for text in _request_problems(api, operation, interaction, found.path_params, query))
 
 
+def _form_schema(api: str, operation: str) -> Any:
+    found = _spec(api).operation(operation)
+    pointer = found.pointer if found else ()
+    document = _spec(api).document
+    node = document[pointer[0]][pointer[1]][pointer[2]] if len(pointer) >= 3 else {}
+    return (((node.get("requestBody") or {}).get("content") or {}).get(FORM) or {}).get("schema") or {}
+
+
 def _request_problems(api: str, operation: str, interaction: Interaction, path_params: dict[str, str],
                       query: str) -> list[str]:
     schema = _requests(api)[operation]
@@ -142,6 +154,11 @@ def _request_problems(api: str, operation: str, interaction: Interaction, path_p
         if key not in source and param.required and param.location != "cookie":
             problems.append(f"{param.location} parameter {param.name!r} is missing")
     validator = schema.body_validators.get(media or "") if media else None
+    if validator is not None and media == FORM:  # judged as the JSON body it stands for, as the simulator reads it
+        try:
+            body = form_body(interaction.request_body.encode(), _form_schema(api, operation), _spec(api).document)
+        except FormError as exc:
+            return [*problems, f"body: {exc}"]
     if validator is not None:
         for error in validator.iter_errors(body):
             if not masked(error.instance):
