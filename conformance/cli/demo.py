@@ -37,7 +37,7 @@ from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
 
 NOT_BUILT = (
-    "the stateful oracle plan of certify provider (built separately)",
+    "the stateful oracle plan of certify provider",
     "certification of the reference POS (certify pos)",
 )
 

@@ -1,8 +1,8 @@
 """Provider certification plans: each turns (api, target, spec) into check results with stable ids.
 
 A plan is a plain callable ``plan(api, target, spec, *, seed, max_examples, report_dir) -> list[ScenarioResult]``;
-`PLANS` maps the names `--plan` accepts to them. `stateful` (the oracle) is built separately and wired
-in here at merge.
+`PLANS` maps the names `--plan` accepts to them. `stateful` (the oracle) is not built yet (an open issue) and will
+be registered here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PLAN_ORDER = ("spec", "scenarios", "stateful", "robustness", "security")
 """Every plan name `--plan` knows, in the order a certification runs them."""
 
 BUILT_SEPARATELY = ("stateful",)
-"""Plans that are named here but whose module is built separately (absent until merged)."""
+"""Plans that are named here but whose module is not built yet (an open issue)."""
 
 PLANS: dict[str, PlanFn] = {
     "spec": spec_checks,
