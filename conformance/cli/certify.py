@@ -6,8 +6,8 @@ import typer
 
 app = typer.Typer(
     name="certify",
-    help="Certify a provider implementation (the suite plays the POS) or a POS integration (the suite plays "
-    "the provider).",
+    help="Certify a provider implementation (the suite plays the POS). Certifying a POS integration "
+    "(`certify pos`) is not built yet.",
     no_args_is_help=True,
 )
 
