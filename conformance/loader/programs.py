@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.core.money import to_decimal
-from conformance.loader.paths import scenarios_dir
+from conformance.loader.paths import data_folders, scenarios_dir
 from conformance.loader.schemacheck import check_schema
 from conformance.loader.yamlio import Located, Pointer, load_yaml
 from conformance.model.program import (
@@ -37,9 +37,11 @@ def programs_dir() -> Path:
 
 
 def iter_program_files(directory: Path | str | None = None) -> Iterator[Path]:
-    """The program files :func:`load_programs` reads, in name order."""
-    folder = Path(directory) if directory is not None else programs_dir()
-    yield from sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    """The program files :func:`load_programs` reads, in name order (the `--data` overlay's replace the
+    bundled ones of the same name)."""
+    folders = [Path(directory)] if directory is not None else data_folders("scenarios", "programs")
+    by_name = {p.name: p for folder in folders for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")]}
+    yield from (by_name[name] for name in sorted(by_name))
 
 
 def load_program(path: Path | str) -> Program:
