@@ -64,7 +64,8 @@ def _finding(f: Mapping[str, Any], requirements: Sequence[str]) -> str:
     if reqs:
         rows.append(("requirement", escape(", ".join(reqs))))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
-    return f'<div class="f">{escape(str(f["message"]))}<table class="finding">{body}</table></div>'
+    message = str(f["message"]).removeprefix(f"step {f.get('step')}: ")  # the step has its own row
+    return f'<div class="f">{escape(message)}<table class="finding">{body}</table></div>'
 
 
 def _pre(text: str) -> str:

@@ -13,7 +13,8 @@ def finding_line(f: Mapping[str, Any]) -> str:
     """A finding in one line: where (step, field), what, expected and actual."""
     where = " ".join(part for part in (f"step {f['step']}" if f.get("step") else "",
                                        f"field {f['field']}" if f.get("field") else "") if part)
-    line = (f"{where}: " if where else "") + str(f["message"])
+    message = str(f["message"]).removeprefix(f"step {f.get('step')}: ")  # the step is said once, in `where`
+    line = (f"{where}: " if where else "") + message
     if f.get("expected") is not None or f.get("actual") is not None:
         line += f" (expected {json.dumps(f['expected'], ensure_ascii=False)}, " \
                 f"actual {json.dumps(f['actual'], ensure_ascii=False)})"
