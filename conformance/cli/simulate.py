@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import typer
 import uvicorn
 
 from conformance.cli.output import err, out
-from conformance.core.errors import UsageError
+from conformance.core.errors import TargetError, UsageError
 from conformance.engine.ledger import LedgerUnavailable
 from conformance.model.spec import API_IDS
 from conformance.simulator.faults import PROFILES, unknown_profiles
@@ -49,6 +50,7 @@ def simulate(
         app = build_app(config, api or served)
     except LedgerUnavailable as exc:
         raise UsageError(f"--db {exc}") from None
+    _port_free(host, port)
     origin = f"http://{host}:{port}"
     for name in app.providers:
         out.print(f"{name:<14} {origin}/{name}")
@@ -63,6 +65,17 @@ def simulate(
         uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
     finally:
         app.close()
+
+
+def _port_free(host: str, port: int) -> None:
+    """Say so in one line (exit 3) before any URL is printed when the port is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise TargetError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another simulator? "
+                              "choose another --port)") from None
 
 
 simulate.__doc__ = (simulate.__doc__ or "") + "\n\nFault profiles (--fault NAME), each a realistic provider " \
