@@ -29,6 +29,8 @@ def simulate(
     program: list[Path] = typer.Option(None, "--program", help="Extra reward program file (repeatable)."),
     fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable); the "
                                     "profiles are listed below. A reset keeps them; /_control/faults clears them."),
+    access_log: str | None = typer.Option(None, "--access-log", help="Write one line per request (redacted) with "
+                                          "its validation result to FILE, or `-` for the terminal."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
     problems = unknown_profiles(fault or ())
@@ -45,11 +47,13 @@ def simulate(
             raise typer.BadParameter(f"{path}: no such file", param_hint="--program")
     token = control_token or secrets.token_urlsafe(18)
     config = SimulatorConfig(db=db, control_token=token, fault_profiles=tuple(fault or ()),
-                             program_overrides=tuple(program or ()))
+                             program_overrides=tuple(program or ()), access_log=access_log)
     try:
         app = build_app(config, api or served)
     except LedgerUnavailable as exc:
         raise UsageError(f"--db {exc}") from None
+    except OSError as exc:  # the access log's file
+        raise UsageError(f"--access-log {access_log}: {exc.strerror or exc}") from None
     _port_free(host, port)
     origin = f"http://{host}:{port}"
     for name in app.providers:
