@@ -71,5 +71,6 @@ def check_driver_schemas(root: Path | None = None) -> list[DataError]:
         else:
             for key in ("x-source", "x-confidence"):
                 if key not in schema:
-                    problems.append(DataError(driver_schema_path(kind, root), None, f"the driver {kind} schema has no {key}"))
+                    problems.append(DataError(driver_schema_path(kind, root), None,
+                                              f"the driver {kind} schema has no {key}"))
     return problems
