@@ -26,6 +26,7 @@ from conformance.cli import pos_modes
 from conformance.cli.output import out
 from conformance.cli.scenario import check_apis, select
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, TargetError, UsageError
+from conformance.loader.scenarios import load_scenarios
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
@@ -75,7 +76,7 @@ def run_plans(api: str, scenarios: Sequence[Scenario], plans: Sequence[str], tar
     if "use-cases" in plans:
         results += certify_pos(scenarios, spec_for(api), target, driver)
     if "resilience" in plans:
-        results += resilience(api, scenarios, target, driver)
+        results += resilience(api, list(load_scenarios(api).values()), spec_for(api), target, driver)
     return results
 
 
