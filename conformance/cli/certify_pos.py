@@ -8,6 +8,7 @@ the reference POS in-process), the plans (`use-cases`, `resilience`), and the pi
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import secrets
 import socket
@@ -112,6 +113,7 @@ def serve(app: Any, stack: ExitStack) -> str:
     """Serve an ASGI app with uvicorn on a free 127.0.0.1 port, in a thread, until the stack closes."""
     import uvicorn
 
+    logging.getLogger("uvicorn.error").addFilter(_not_a_drop)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -130,6 +132,12 @@ def serve(app: Any, stack: ExitStack) -> str:
 
     stack.callback(stop)
     return f"http://127.0.0.1:{port}"
+
+
+def _not_a_drop(record: logging.LogRecord) -> bool:
+    """The resilience plan closes connections on purpose (drop-after-commit): not an error to print."""
+    return not (record.exc_info and record.exc_info[0] is not None
+                and record.exc_info[0].__name__ == "DroppedConnection")
 
 
 def simulator_app(api: str, stack: ExitStack, token: str) -> Any:
