@@ -33,6 +33,7 @@ from conformance.runner.pos import wire
 from conformance.runner.pos.drivers import Driver
 from conformance.runner.pos.judge import REFERENCE_FIELDS
 from conformance.runner.pos.session import PosTarget, Session, evidence_of
+from conformance.runner.redaction import redact_finding
 
 DELIVERIES: dict[str, tuple[str, str, str]] = {
     # api: (scenario, its sale step, the operation that delivers the sale)
@@ -187,5 +188,5 @@ class _Verdicts:
         finding = None if holds else Finding(check, f"{self.result_id}, step {self.step.id}: {message} (cashier: "
                                                     f"{cashier!r})", expected=expected, actual=actual,
                                              step_id=self.step.id, requirements=self.scenario.requirements)
-        self.verdicts.append(Verdict(label, finding))
+        self.verdicts.append(Verdict(label, redact_finding(finding) if finding else None))
 
