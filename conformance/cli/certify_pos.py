@@ -7,7 +7,6 @@ the reference POS in-process), the plans (`use-cases`, `resilience`), and the pi
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import secrets
@@ -24,6 +23,7 @@ from typing import Any
 import typer
 
 from conformance.cli import pos_modes
+from conformance.cli.certify_provider import parse_plans
 from conformance.cli.output import out
 from conformance.cli.scenario import check_apis, select
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, TargetError, UsageError
@@ -48,13 +48,7 @@ MODES = ("--driver", "--interactive", "--cassettes", "--har", "--pact")
 
 
 def parse_pos_plans(text: str | None) -> list[str]:
-    names = [n.strip() for n in (text or "use-cases").split(",") if n.strip()]
-    for name in names:
-        if name not in POS_PLANS:
-            close = difflib.get_close_matches(name, POS_PLANS, 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(POS_PLANS)}"
-            raise UsageError(f"--plan: unknown plan {name!r}{hint}")
-    return names
+    return parse_plans(text, POS_PLANS, default="use-cases")
 
 
 def chosen_scenarios(api: str, ids: Sequence[str]) -> list[Scenario]:
