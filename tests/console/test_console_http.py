@@ -13,7 +13,7 @@ import pytest
 from conformance.console.catalogue import catalogue
 from conformance.console.judging import judge_exchange
 from conformance.report.bundle import verify_bundle
-from tests.conftest import CONTROL_TOKEN, LiveServer
+from tests.conftest import CONTROL_TOKEN, LiveServer, free_port, start_simulate
 from tests.console.till import Till
 
 SPLIT = "ackroo.uc07-split-tender"
@@ -174,3 +174,19 @@ def test_a_request_for_another_operation_fails_its_step() -> None:
              "response": {"status": 200, "body": {}}}
     (finding,) = judge_exchange(scenario, scenario.steps[0], entry, lambda name: None)
     assert finding.check == "operation" and "loyaltyCreditMulti" in finding.message
+
+
+def test_simulate_ui_serves_the_console_on_loopback_and_only_when_asked() -> None:
+    with_ui, without = free_port(), free_port()
+    procs = [start_simulate("--api", "ackroo", "--ui", port=with_ui, token=CONTROL_TOKEN),
+             start_simulate("--api", "ackroo", port=without, token=CONTROL_TOKEN)]
+    try:
+        login = httpx.get(f"http://127.0.0.1:{with_ui}/_ui/")
+        assert login.status_code == 401 and 'name="token"' in login.text
+        with httpx.Client(base_url=f"http://127.0.0.1:{with_ui}", follow_redirects=True) as client:
+            assert "Scenarios" in client.post("/_ui/login", data={"token": CONTROL_TOKEN}).text
+        assert httpx.get(f"http://127.0.0.1:{without}/_ui/").status_code == 404
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
