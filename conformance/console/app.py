@@ -43,6 +43,8 @@ DOWNLOADS = {"report.html": "report/report.html", "report.json": "report/report.
              "junit.xml": "report/junit.xml", "evidence.zip": "evidence.zip"}
 POLL_SECONDS = 0.2
 SESSION_HOURS = 8
+MAX_SESSIONS = 20
+"""Guided sessions kept in memory (with their reports) before the oldest is forgotten."""
 
 Page = Callable[[Request], Awaitable[Response]]
 
@@ -210,6 +212,8 @@ class Console:
             return Response("unknown api", 400, media_type="text/plain")
         names = [n for n in fields.getlist("profile") if n in PROFILES]
         _, others = inspect.faults(self.simulator, api)
+        if fields.get("clear"):
+            names, others = [], []
         body = {"api": api, "faults": others + [{"kind": "named", "name": n} for n in names]}
         await run_in_threadpool(self._control, "/faults", body)
         return RedirectResponse(f"{PREFIX}/inspect?api={api}", 303)
@@ -242,6 +246,8 @@ class Console:
                                 self.origin(request))
         await run_in_threadpool(session.start)
         self.sessions[session.id] = session
+        while len(self.sessions) > MAX_SESSIONS:  # the oldest goes first (dicts keep insertion order)
+            del self.sessions[next(iter(self.sessions))]
         return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
 
     def session_of(self, request: Request) -> GuidedSession | None:
@@ -264,17 +270,20 @@ class Console:
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
     async def _stream(self, request: Request, session: GuidedSession, sent: int) -> AsyncIterator[str]:
-        """Every judgement after the `sent` first, then the current instruction; ends when the session does."""
+        """Every judgement after the `sent` first, and the instruction whenever it changes; ends with the session."""
+        shown: dict[str, Any] = {}
         while True:
             await run_in_threadpool(session.poll)
             for item in session.judged[sent:]:
                 yield _event("judged", item.as_json())
                 sent = item.number
             step, scenario = session.step, session.scenario
-            yield _event("state", {"finished": session.finished, "verdict": session.verdict,
-                                   "scenario": scenario.id if scenario else None,
-                                   "step": step.id if step else None,
-                                   "cashier": step.pos.cashier if step and step.pos else (step.title if step else "")})
+            state = {"finished": session.finished, "verdict": session.verdict,
+                     "scenario": scenario.id if scenario else None, "step": step.id if step else None,
+                     "cashier": step.pos.cashier if step and step.pos else (step.title if step else "")}
+            if state != shown:
+                yield _event("state", state)
+                shown = state
             if session.finished or await request.is_disconnected():
                 return
             await asyncio.sleep(POLL_SECONDS)

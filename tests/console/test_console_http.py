@@ -112,7 +112,7 @@ def test_run_passes_and_a_fault_switched_on_makes_it_fail(console: tuple[httpx.C
     client.post("/_ui/faults", data={"csrf": csrf, "api": "ackroo", "profile": "double-earn"})
     failed = client.post(f"/_ui/scenario/{SPLIT}/run", data={"csrf": csrf}).text
     assert outcome(failed) == "FAIL" and "expected" in failed and "7.30" in failed
-    client.post("/_ui/faults", data={"csrf": csrf, "api": "ackroo"})  # every box unticked: off again
+    client.post("/_ui/faults", data={"csrf": csrf, "api": "ackroo", "profile": "double-earn", "clear": "1"})
     assert outcome(client.post(f"/_ui/scenario/{SPLIT}/run", data={"csrf": csrf}).text) == "PASS"
 
 
