@@ -120,6 +120,12 @@ class GuidedSession:
     def verdict(self) -> str:
         return str(self.report()["verdict"]) if self.finished else "running"
 
+    @property
+    def captures(self) -> dict[str, Any]:
+        """What the current scenario has captured so far, the values of the console's own /_control steps
+        included (an OTP the customer receives, an order id): what the person at the till is told."""
+        return self._memory.captures
+
     def credentials(self) -> list[Mapping[str, Any]]:
         """The test credentials a till is configured with (the current scenario's `given`)."""
         scenario = self.scenario or self.scenarios[-1]

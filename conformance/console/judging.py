@@ -49,12 +49,15 @@ def _request_findings(scenario: Scenario, step: Step, sent: Any, resolve: Resolv
     template = step.request.body
     if not isinstance(template, Mapping) or not isinstance(sent, Mapping):
         return []
-    findings = []
+    rendered = {}
     for key, value in template.items():
         try:
-            expected = redact(render(value, resolve), key)
-        except LookupError:
+            rendered[key] = render(value, resolve)
+        except LookupError:  # names a capture no step has got: not judged
             continue
+    expected_fields = redact(rendered)  # whole, as the log redacted the whole body (an OAuth `code` is masked)
+    findings = []
+    for key, expected in expected_fields.items():
         actual = sent.get(key, MISSING)
         if not same(expected, actual):
             findings.append(Finding("request", f"step {step.id}: request {key}: expected {show(expected)}, "

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from conformance.console.catalogue import catalogue
-from conformance.console.judging import judge_exchange
 from conformance.report.bundle import verify_bundle
 from tests.conftest import CONTROL_TOKEN, LiveServer, free_port, start_simulate
 from tests.console.till import Till
@@ -166,14 +165,6 @@ def test_server_sent_events_carry_each_judgement(console_server: LiveServer,
         lines = [line for line in stream.iter_lines() if line.startswith(("event:", "data:"))]
     assert lines[0] == "event: judged" and '"outcome":"pass"' in lines[1]
     assert lines[-2] == "event: state" and '"finished":true' in lines[-1]
-
-
-def test_a_request_for_another_operation_fails_its_step() -> None:
-    scenario = catalogue(("ackroo",))[SPLIT]
-    entry = {"operation_id": "cardBalanceQuery", "request": {"method": "GET", "path": "/ackroo/device/card"},
-             "response": {"status": 200, "body": {}}}
-    (finding,) = judge_exchange(scenario, scenario.steps[0], entry, lambda name: None)
-    assert finding.check == "operation" and "loyaltyCreditMulti" in finding.message
 
 
 def test_simulate_ui_serves_the_console_on_loopback_and_only_when_asked() -> None:

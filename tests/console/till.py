@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from conformance.core import jsonio
 from conformance.loader.specs import spec_for
 from conformance.model.scenario import Scenario, Step, thaw
 from conformance.model.template import MISSING, dig
@@ -13,19 +15,34 @@ from conformance.runner.auth import SigningClock, authenticate
 from conformance.runner.build import build_request, credential_of
 
 
-class Till:
-    """Plays the provider steps of one scenario in order, keeping the captures a real POS would keep."""
+def _frozen(scenario: Scenario) -> datetime | None:
+    """The instant the scenario freezes the provider's clock at (signatures must be dated by it)."""
+    clock = scenario.clock or {}
+    if "set" not in clock:
+        return None
+    at = datetime.fromisoformat(str(clock["set"]).replace("Z", "+00:00"))
+    return at + timedelta(seconds=float(clock.get("advance_seconds", 0)))
 
-    def __init__(self, scenario: Scenario, base_url: str) -> None:
+
+class Till:
+    """Plays the provider steps of one scenario in order, keeping the captures a real POS would keep.
+
+    `client` reaches the simulator's origin (httpx over loopback, or Starlette's TestClient in-process);
+    `learned` holds values a person at the till would be told (captures of the console's /_control steps)."""
+
+    def __init__(self, scenario: Scenario, base_url: str, client: httpx.Client | None = None,
+                 learned: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.base_url = base_url
+        self.client = client or httpx.Client(timeout=10)
         self.given: dict[str, Any] = thaw(scenario.given)
         self.captures: dict[str, Any] = {}
-        self.clock = SigningClock()
+        self.learned = learned if learned is not None else {}
+        self.clock = SigningClock(_frozen(scenario))
 
     def resolve(self, name: str) -> Any:
         root, _, rest = name.partition(".")
-        value = self.given if root == "given" else self.captures[root]
+        value = self.given if root == "given" else {**self.learned, **self.captures}[root]
         return dig(value, rest) if rest else value
 
     def play(self, step: Step, **body_changes: Any) -> httpx.Response:
@@ -35,10 +52,10 @@ class Till:
             request = type(request).json(request.method, request.path, body, request.headers)
         request = authenticate(self.scenario.api, request, credential_of(step, self.given, self.resolve),
                                self.base_url, self.clock.next())
-        response = httpx.request(request.method, self.base_url + request.path, headers=dict(request.headers),
-                                 content=request.body or None, timeout=10)
+        response = self.client.request(request.method, self.base_url + request.path, headers=dict(request.headers),
+                                       content=request.body or None)
         for name, path in step.capture.items():
-            value = dig(response.json(), path)
+            value = dig(jsonio.loads(response.content) if response.content else None, path)
             if value is not MISSING:
                 self.captures[name] = value
         return response
