@@ -7,9 +7,8 @@ Jinja2; the only script is static/console.js (the live list of a guided session,
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -19,15 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from conformance.console import inspect, security
+from conformance.console import inspect, security, streams
 from conformance.console.catalogue import card_number, catalogue, media_for, search
 from conformance.console.guided import GuidedSession
 from conformance.console.runs import control_for, run_one, seed
-from conformance.core import jsonio
 from conformance.core.exchange import HttpRequest
 from conformance.core.media import card_media
 from conformance.core.redact import redact
@@ -41,7 +39,6 @@ PREFIX = "/_ui"
 STATIC = ("console.css", "console.js")
 DOWNLOADS = {"report.html": "report/report.html", "report.json": "report/report.json",
              "junit.xml": "report/junit.xml", "evidence.zip": "evidence.zip"}
-POLL_SECONDS = 0.2
 SESSION_HOURS = 8
 MAX_SESSIONS = 20
 """Guided sessions kept in memory (with their reports) before the oldest is forgotten."""
@@ -55,6 +52,7 @@ def _env() -> Environment:
     env.filters["show"] = show
     env.filters["describe"] = describe
     env.filters["redact"] = lambda value: redact(thaw(value))
+    env.filters["plain"] = thaw
     return env
 
 
@@ -78,6 +76,7 @@ class Console:
             Route("/scenario/{id}/run", self.guard(self.run), methods=["POST"]),
             Route("/scenario/{id}/seed", self.guard(self.seed), methods=["POST"]),
             Route("/inspect", self.guard(self.inspect), methods=["GET"]),
+            Route("/inspect/events", self.guard(self.inspect_events), methods=["GET"]),
             Route("/faults", self.guard(self.set_faults), methods=["POST"]),
             Route("/guided", self.guard(self.guided_new), methods=["GET"]),
             Route("/guided", self.guard(self.guided_start), methods=["POST"]),
@@ -205,6 +204,13 @@ class Console:
                          deliveries=inspect.deliveries(self.simulator, api), profiles=PROFILES, on=on,
                          others=others)
 
+    async def inspect_events(self, request: Request) -> Response:
+        api = request.query_params.get("api", "")
+        if api not in self.apis:
+            return Response("unknown api", 400, media_type="text/plain")
+        return streams.event_stream(streams.exchange_events(request, self.simulator, api,
+                                                            streams.resume_point(request)))
+
     async def set_faults(self, request: Request) -> Response:
         fields = request.state.form
         api = fields.get("api")
@@ -265,28 +271,7 @@ class Console:
         session = self.session_of(request)
         if session is None:
             return Response("no such session", 404, media_type="text/plain")
-        start = int(request.query_params.get("after", "0") or 0)
-        return StreamingResponse(self._stream(request, session, start), media_type="text/event-stream",
-                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
-
-    async def _stream(self, request: Request, session: GuidedSession, sent: int) -> AsyncIterator[str]:
-        """Every judgement after the `sent` first, and the instruction whenever it changes; ends with the session."""
-        shown: dict[str, Any] = {}
-        while True:
-            await run_in_threadpool(session.poll)
-            for item in session.judged[sent:]:
-                yield _event("judged", item.as_json())
-                sent = item.number
-            step, scenario = session.step, session.scenario
-            state = {"finished": session.finished, "verdict": session.verdict,
-                     "scenario": scenario.id if scenario else None, "step": step.id if step else None,
-                     "cashier": step.pos.cashier if step and step.pos else (step.title if step else "")}
-            if state != shown:
-                yield _event("state", state)
-                shown = state
-            if session.finished or await request.is_disconnected():
-                return
-            await asyncio.sleep(POLL_SECONDS)
+        return streams.event_stream(streams.guided_events(request, session, streams.resume_point(request)))
 
     async def guided_finish(self, request: Request) -> Response:
         session = self.session_of(request)
@@ -301,10 +286,6 @@ class Console:
         if session is None or session.folder is None or name not in DOWNLOADS:
             return Response("not found", 404, media_type="text/plain")
         return FileResponse(str(session.folder / DOWNLOADS[name]), filename=f"{session.api}-guided-{name}")
-
-
-def _event(kind: str, data: Any) -> str:
-    return f"event: {kind}\ndata: {jsonio.dumps(data)}\n\n"
 
 
 class WithConsole:

@@ -96,6 +96,21 @@ def test_guided_session_judges_the_tills_requests_live_and_a_fault_fails_the_nex
     shoot(page, "console-guided.png", tmp_path)
 
 
+def test_the_inspect_page_shows_each_request_as_it_arrives(page: Any, console_server: LiveServer) -> None:
+    log_in_with_the_keyboard(page, console_server)
+    page.goto(console_server.origin + f"/_ui/scenario/{SPLIT}")
+    page.get_by_role("button", name="Reset and seed").click()
+    page.wait_for_selector("text=starting state")
+    page.get_by_role("link", name="Inspect").click()
+    page.wait_for_selector("#no-exchanges")
+    till = Till(catalogue(("ackroo",))[SPLIT], console_server.origin + "/ackroo")
+    till.play(till.steps()[0])
+    arrived = page.locator("#exchanges li")
+    arrived.first.wait_for(timeout=WAIT_MS)
+    assert "loyaltyCreditMulti" in arrived.first.inner_text() and page.locator("#no-exchanges").count() == 0
+    page.goto("about:blank")  # closes the stream before the server stops
+
+
 def test_refused_without_the_token(page: Any, console_server: LiveServer) -> None:
     for path in ("/_ui/", f"/_ui/scenario/{SPLIT}", "/_ui/inspect", "/_ui/guided"):
         answer = page.goto(console_server.origin + path)

@@ -181,3 +181,29 @@ def test_simulate_ui_serves_the_console_on_loopback_and_only_when_asked() -> Non
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_the_exchange_log_streams_new_requests_and_resumes_after_the_last_seen(
+        console_server: LiveServer, console: tuple[httpx.Client, str]) -> None:
+    client, csrf = console
+    scenario = catalogue(("ackroo",))[SPLIT]
+    till = Till(scenario, console_server.origin + "/ackroo")
+    client.post(f"/_ui/scenario/{SPLIT}/seed", data={"csrf": csrf})
+    till.play(till.steps()[0])
+    till.play(till.steps()[0])
+
+    def first_event(headers: dict[str, str]) -> list[str]:
+        with client.stream("GET", "/_ui/inspect/events", params={"api": "ackroo"}, headers=headers) as stream:
+            lines: list[str] = []
+            for line in stream.iter_lines():
+                lines.append(line)
+                if line.startswith("data:"):
+                    return lines
+        return lines
+
+    first = first_event({})
+    assert "event: exchange" in first and '"operation_id":"loyaltyCreditMulti"' in first[-1]
+    assert "612573981949778930" not in first[-1]  # redacted as /_control serves it
+    seq = int(next(line for line in first if line.startswith("id:"))[3:])
+    resumed = first_event({"last-event-id": str(seq)})
+    assert f"id: {seq + 1}" in resumed
