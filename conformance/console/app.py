@@ -82,6 +82,7 @@ class Console:
             Route("/guided", self.guard(self.guided_start), methods=["POST"]),
             Route("/guided/{sid}", self.guard(self.guided_page), methods=["GET"]),
             Route("/guided/{sid}/events", self.guard(self.guided_events), methods=["GET"]),
+            Route("/guided/{sid}/skip", self.guard(self.guided_skip), methods=["POST"]),
             Route("/guided/{sid}/finish", self.guard(self.guided_finish), methods=["POST"]),
             Route("/guided/{sid}/download/{name}", self.guard(self.download), methods=["GET"]),
         ]
@@ -253,7 +254,7 @@ class Console:
         await run_in_threadpool(session.start)
         self.sessions[session.id] = session
         while len(self.sessions) > MAX_SESSIONS:  # the oldest goes first (dicts keep insertion order)
-            del self.sessions[next(iter(self.sessions))]
+            self.sessions.pop(next(iter(self.sessions))).discard()
         return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
 
     def session_of(self, request: Request) -> GuidedSession | None:
@@ -272,6 +273,13 @@ class Console:
         if session is None:
             return Response("no such session", 404, media_type="text/plain")
         return streams.event_stream(streams.guided_events(request, session, streams.resume_point(request)))
+
+    async def guided_skip(self, request: Request) -> Response:
+        session = self.session_of(request)
+        if session is None:
+            return self.page(request, "missing.html", 404, what="guided session")
+        await run_in_threadpool(session.skip)
+        return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
 
     async def guided_finish(self, request: Request) -> Response:
         session = self.session_of(request)

@@ -9,6 +9,7 @@ the pinned POS report and a signed evidence bundle.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -153,6 +154,21 @@ class GuidedSession:
                 self._finish()
             return self.judged[before:]
 
+    def skip(self) -> None:
+        """The person at the till cannot play the current step: it is skipped, the session moves on."""
+        with self._lock:
+            scenario, step = self.scenario, self.step
+            if scenario is not None and step is not None and not self.finished:
+                self._record(scenario, step, "", "", 0, (), Outcome.SKIP)
+                self._make_control_steps()
+                if self.step is None:
+                    self._finish()
+
+    def discard(self) -> None:
+        """Remove what the session wrote (its report and bundle)."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
     def finish(self) -> None:
         """End now: steps not played are skipped, and the report and bundle are written."""
         with self._lock:
@@ -209,12 +225,14 @@ class GuidedSession:
             self._record(scenario, step, request.method, CONTROL_PATH + request.path, response.status, findings)
 
     def _record(self, scenario: Scenario, step: Step, method: str, path: str, status: int,
-                findings: tuple[Finding, ...]) -> None:
-        outcome = Outcome.FAIL if findings else Outcome.PASS
+                findings: tuple[Finding, ...], outcome: Outcome | None = None) -> None:
+        outcome = outcome or (Outcome.FAIL if findings else Outcome.PASS)
         self.judged.append(Judged(len(self.judged) + 1, scenario.id, step.id, step.title, method, path, status,
                                   outcome, findings))
         verdicts = tuple(Verdict(f.check, f) for f in findings) or (Verdict(f"step {step.id} as expected"),)
-        self._steps.append(StepResult(step.id, step.title, outcome, verdicts))
+        skipped = outcome is Outcome.SKIP
+        self._steps.append(StepResult(step.id, step.title, outcome, () if skipped else verdicts,
+                                      reason="skipped at the till" if skipped else ""))
         self._step += 1
         if self._step >= len(scenario.steps):
             self._close_scenario(scenario)

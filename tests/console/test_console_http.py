@@ -207,3 +207,15 @@ def test_the_exchange_log_streams_new_requests_and_resumes_after_the_last_seen(
     seq = int(next(line for line in first if line.startswith("id:"))[3:])
     resumed = first_event({"last-event-id": str(seq)})
     assert f"id: {seq + 1}" in resumed
+
+
+def test_a_step_the_till_cannot_play_is_skipped_and_the_session_moves_on(console: tuple[httpx.Client, str]) -> None:
+    client, csrf = console
+    started = client.post("/_ui/guided", data={"csrf": csrf, "api": "ackroo",
+                                               "scenario": [SPLIT, "ackroo.uc01-cash-credit"]})
+    assert "7.00 in cash" in started.text
+    moved = client.post(str(started.url.path) + "/skip", data={"csrf": csrf}).text
+    assert 'data-outcome="skip"' in moved and "skipped at the till" in moved
+    assert "ackroo.uc01-cash-credit</code>, step" in moved  # the next scenario's first step
+    ended = client.post(str(started.url.path) + "/finish", data={"csrf": csrf}).text
+    assert 'id="verdict"' in ended and "skip 2" in ended and "error" in ended  # nothing judged proves nothing

@@ -22,8 +22,12 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(text("code", item.scenario));
       li.appendChild(document.createTextNode(" · " + item.step + " · "));
-      li.appendChild(text("code", item.method + " " + item.path));
-      li.appendChild(document.createTextNode(" → " + item.status));
+      if (item.method) {
+        li.appendChild(text("code", item.method + " " + item.path));
+        li.appendChild(document.createTextNode(" → " + item.status));
+      } else {
+        li.appendChild(document.createTextNode("skipped at the till"));
+      }
       item.findings.forEach(function (finding) { li.appendChild(text("div", finding.message, "diff")); });
       judged.appendChild(li);
     });
