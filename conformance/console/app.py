@@ -33,6 +33,7 @@ from conformance.loader.specs import spec_for
 from conformance.model.scenario import Scenario, thaw
 from conformance.report.cards import render
 from conformance.runner.expectations import describe, show
+from conformance.runner.pos.session import pos_scenarios
 from conformance.simulator.faults import PROFILES
 
 PREFIX = "/_ui"
@@ -82,8 +83,7 @@ class Console:
             Route("/guided", self.guard(self.guided_start), methods=["POST"]),
             Route("/guided/{sid}", self.guard(self.guided_page), methods=["GET"]),
             Route("/guided/{sid}/events", self.guard(self.guided_events), methods=["GET"]),
-            Route("/guided/{sid}/skip", self.guard(self.guided_skip), methods=["POST"]),
-            Route("/guided/{sid}/finish", self.guard(self.guided_finish), methods=["POST"]),
+            Route("/guided/{sid}/{act}", self.guard(self.guided_act), methods=["POST"]),
             Route("/guided/{sid}/download/{name}", self.guard(self.download), methods=["GET"]),
         ]
         self.app = Starlette(routes=[Mount(PREFIX, routes=routes)], middleware=[Middleware(
@@ -200,7 +200,9 @@ class Console:
         api = request.query_params.get("api", "")
         api = api if api in self.apis else self.apis[0]
         on, others = inspect.faults(self.simulator, api)
+        operations = sorted(op.operation_id for op in spec_for(api).operations if not op.webhook)
         return self.page(request, "inspect.html", api=api, exchanges=inspect.exchanges(self.simulator, api),
+                         operations=operations,
                          balances=inspect.balances(self.simulator, api),
                          deliveries=inspect.deliveries(self.simulator, api), profiles=PROFILES, on=on,
                          others=others)
@@ -213,15 +215,21 @@ class Console:
                                                             streams.resume_point(request)))
 
     async def set_faults(self, request: Request) -> Response:
+        """Named profiles as ticked, plus (optionally) a status the next calls get; `clear` empties all."""
         fields = request.state.form
         api = fields.get("api")
         if api not in self.apis:
             return Response("unknown api", 400, media_type="text/plain")
         names = [n for n in fields.getlist("profile") if n in PROFILES]
         _, others = inspect.faults(self.simulator, api)
+        refusal = inspect.refusal(fields.get("status"), fields.get("count"), fields.get("operation"),
+                                  {op.operation_id for op in spec_for(api).operations})
+        if isinstance(refusal, str):
+            return Response(refusal, 400, media_type="text/plain")
         if fields.get("clear"):
             names, others = [], []
-        body = {"api": api, "faults": others + [{"kind": "named", "name": n} for n in names]}
+        body = {"api": api, "faults": others + ([refusal] if refusal else [])
+                + [{"kind": "named", "name": n} for n in names]}
         await run_in_threadpool(self._control, "/faults", body)
         return RedirectResponse(f"{PREFIX}/inspect?api={api}", 303)
 
@@ -237,18 +245,17 @@ class Console:
     async def guided_new(self, request: Request) -> Response:
         api = request.query_params.get("api", "")
         api = api if api in self.apis else self.apis[0]
-        choices = [s for s in self.scenarios().values() if s.api == api]
-        return self.page(request, "guided_new.html", api=api, choices=choices)
+        return self.page(request, "guided_new.html", api=api, choices=self.performed(api))
 
     async def guided_start(self, request: Request) -> Response:
         fields = request.state.form
         api = fields.get("api")
-        known = self.scenarios()
-        chosen = [known[i] for i in fields.getlist("scenario") if i in known and known[i].api == api]
-        if api not in self.apis or not chosen:
-            return self.page(request, "guided_new.html", 400, api=api if api in self.apis else self.apis[0],
-                             choices=[s for s in known.values() if s.api == api],
-                             error="Pick an api and at least one of its scenarios.")
+        api = api if api in self.apis else self.apis[0]
+        known = {s.id: s for s in self.performed(str(api))}
+        chosen = [known[i] for i in fields.getlist("scenario") if i in known]
+        if not chosen:
+            return self.page(request, "guided_new.html", 400, api=api, choices=list(known.values()),
+                             error="Pick at least one scenario of the api.")
         session = GuidedSession(secrets.token_urlsafe(8), self.simulator, self.token, str(api), chosen,
                                 self.origin(request))
         await run_in_threadpool(session.start)
@@ -256,6 +263,10 @@ class Console:
         while len(self.sessions) > MAX_SESSIONS:  # the oldest goes first (dicts keep insertion order)
             self.sessions.pop(next(iter(self.sessions))).discard()
         return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
+
+    def performed(self, api: str) -> list[Scenario]:
+        """The use cases a till performs (those with driver actions), as `certify pos` has them."""
+        return pos_scenarios(s for s in self.scenarios().values() if s.api == api)
 
     def session_of(self, request: Request) -> GuidedSession | None:
         return self.sessions.get(request.path_params["sid"])
@@ -274,18 +285,19 @@ class Console:
             return Response("no such session", 404, media_type="text/plain")
         return streams.event_stream(streams.guided_events(request, session, streams.resume_point(request)))
 
-    async def guided_skip(self, request: Request) -> Response:
+    async def guided_act(self, request: Request) -> Response:
+        """done (judge now), skip (this step) or finish (the session), then back to its page."""
         session = self.session_of(request)
-        if session is None:
+        act = {"done": "judge_now", "skip": "skip", "finish": "finish"}.get(request.path_params["act"])
+        if session is None or act is None:
             return self.page(request, "missing.html", 404, what="guided session")
-        await run_in_threadpool(session.skip)
-        return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
-
-    async def guided_finish(self, request: Request) -> Response:
-        session = self.session_of(request)
-        if session is None:
-            return self.page(request, "missing.html", 404, what="guided session")
-        await run_in_threadpool(session.finish)
+        if act == "judge_now":
+            fields = request.state.form
+            codes = {kind: fields.get(f"receipt_{kind}") for kind in session.receipt_kinds()}
+            shown = {kind: str(value).strip() for kind, value in codes.items() if value}
+            await run_in_threadpool(session.judge_now, {"receipt": shown} if shown else None)
+        else:
+            await run_in_threadpool(getattr(session, act))
         return RedirectResponse(f"{PREFIX}/guided/{session.id}", 303)
 
     async def download(self, request: Request) -> Response:

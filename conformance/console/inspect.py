@@ -41,3 +41,20 @@ def faults(app: Any, api: str) -> tuple[frozenset[str], list[dict[str, Any]]]:
     board = app.state.faults
     others = [f.as_dict() for f in board.faults.get(api, ()) if f.kind != "named"]
     return board.profiles(api), others
+
+
+def refusal(status: Any, count: Any, operation: Any, known: set[str]) -> dict[str, Any] | str | None:
+    """The status fault a form asks for (the next `count` calls, of one operation or any, get `status`),
+    None when it asks for none, or why it is refused (a sentence)."""
+    if not status:
+        return None
+    if not str(status).isdigit() or not 400 <= int(status) <= 599:
+        return "status: a number from 400 to 599"
+    if not str(count or "1").isdigit() or not 1 <= int(count or 1) <= 1000:
+        return "count: a number from 1 to 1000"
+    if operation and operation not in known:
+        return f"operation: {operation!r} is not an operation of this api"
+    fault: dict[str, Any] = {"kind": "status", "status": int(status), "count": int(count or 1)}
+    if operation:
+        fault["operation"] = operation
+    return fault

@@ -16,7 +16,7 @@ from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
 from conformance.runner.events import ScenarioFinished
 from conformance.runner.scenarios import Target, run_scenario
-from conformance.runner.setup import CONTROL_PATH, ControlSetup
+from conformance.runner.setup import CONTROL_PATH, ControlSetup, SetupFailed
 from conformance.transport.inprocess import AsgiTransport
 
 ORIGIN = "http://testserver"
@@ -24,17 +24,33 @@ ORIGIN = "http://testserver"
 
 class KeepingFaults:
     """Setup through /_control that keeps the faults switched on from the console: a reset restores only
-    the profiles given at start, but a person who switched a fault on means the next run to meet it."""
+    the profiles given at start, but a person who switched a fault on means the next run to meet it.
 
-    def __init__(self, app: Any, control: ControlSetup) -> None:
+    With `real_clock` the provider's clock runs on the wall clock (a real till dates and signs its requests
+    with its own time, as `certify pos` has it) instead of the scenario's frozen one."""
+
+    def __init__(self, app: Any, control: ControlSetup, real_clock: bool = False) -> None:
         self.app = app
         self.control = control
+        self.real_clock = real_clock
 
     def apply(self, scenario: Scenario) -> None:
         board = self.app.state.faults
         kept = [fault.as_dict() for fault in board.faults.get(scenario.api, ())]
-        self.control.apply(scenario)
-        self.control.send(HttpRequest.json("POST", "/faults", {"api": scenario.api, "faults": kept}))
+        if self.real_clock:
+            deterministic = bool((scenario.clock or {}).get("deterministic", False))
+            for path, body in (("/reset", {"api": scenario.api}),
+                               ("/clock", {"real": True, "deterministic": deterministic}),
+                               ("/fixtures", scenario.fixtures)):
+                self._post(path, body)
+        else:
+            self.control.apply(scenario)
+        self._post("/faults", {"api": scenario.api, "faults": kept})
+
+    def _post(self, path: str, body: Any) -> None:
+        response = self.control.send(HttpRequest.json("POST", path, body))
+        if response.status >= 300:
+            raise SetupFailed(f"POST {CONTROL_PATH}{path} answered {response.status}: {response.text[:300]}")
 
 
 @contextmanager
@@ -63,7 +79,11 @@ def run_one(app: Any, token: str, scenario: Scenario) -> ScenarioResult:
     raise RuntimeError(f"{scenario.id}: the runner finished without a result")
 
 
-def seed(app: Any, token: str, scenario: Scenario) -> None:
-    """Reset the scenario's api and apply its `given` (clock, fixtures), so a person can play it at a till."""
-    with target_for(app, scenario.api, token) as target:
-        target.setup.apply(scenario)
+def seed(app: Any, token: str, scenario: Scenario, real_clock: bool = True) -> None:
+    """Reset the scenario's api and apply its `given` (fixtures; the wall clock unless told otherwise), so
+    a person can play it at a real till."""
+    control = control_for(app, token)
+    try:
+        KeepingFaults(app, control, real_clock).apply(scenario)
+    finally:
+        control.transport.close()
