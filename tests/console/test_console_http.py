@@ -218,3 +218,18 @@ def test_a_step_the_till_cannot_play_is_skipped_and_the_session_moves_on(console
     assert "ackroo.uc01-cash-credit</code>, step" in moved  # the next scenario's first step
     ended = client.post(str(started.url.path) + "/finish", data={"csrf": csrf}).text
     assert 'id="verdict"' in ended and "skip 2" in ended and "error" in ended  # nothing judged proves nothing
+
+
+def test_a_printed_receipt_is_read_into_the_page_and_judged(console_server: LiveServer,
+                                                            console: tuple[httpx.Client, str]) -> None:
+    client, csrf = console
+    scenario_id = "crmcom.self-service-purchase"
+    started = client.post("/_ui/guided", data={"csrf": csrf, "api": "crmcom", "scenario": [scenario_id]})
+    assert 'name="receipt_qr"' in started.text and 'name="receipt_barcode"' in started.text
+    session_url = str(started.url.path)
+    receipt = catalogue(("crmcom",))[scenario_id].steps[1].pos
+    assert receipt is not None
+    codes = dict(receipt.action["receipt"])
+    misread = client.post(session_url + "/done", data={"csrf": csrf, "receipt_qr": codes["qr"],
+                                                       "receipt_barcode": "M1;R-3001;9999;O1"}).text
+    assert 'data-outcome="fail"' in misread and "receipt barcode" in misread
