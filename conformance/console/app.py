@@ -2,7 +2,8 @@
 
 `with_console(simulator, token)` returns one ASGI app: /_ui/... goes to the console (a Starlette app
 behind the session middleware), everything else to the simulator unchanged. Pages are server-rendered
-Jinja2; the only script is static/console.js (the live list of a guided session, over server-sent events).
+Jinja2; the only script is static/console.js (live lists over server-sent events: a guided session's
+judgements, the inspect page's exchange log).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from conformance.console import inspect, security, streams
 from conformance.console.catalogue import card_number, catalogue, media_for, search
 from conformance.console.guided import GuidedSession
 from conformance.console.runs import control_for, run_one, seed
+from conformance.core.errors import TargetError
 from conformance.core.exchange import HttpRequest
 from conformance.core.media import card_media
 from conformance.core.redact import redact
@@ -34,6 +36,7 @@ from conformance.model.scenario import Scenario, thaw
 from conformance.report.cards import render
 from conformance.runner.expectations import describe, show
 from conformance.runner.pos.session import pos_scenarios
+from conformance.runner.setup import SetupFailed
 from conformance.simulator.faults import PROFILES
 
 PREFIX = "/_ui"
@@ -60,10 +63,9 @@ def _env() -> Environment:
 class Console:
     """The console over one simulator app (its state, its control token)."""
 
-    def __init__(self, simulator: Any, token: str, public_origin: str = "") -> None:
+    def __init__(self, simulator: Any, token: str) -> None:
         self.simulator = simulator
         self.token = token
-        self.public_origin = public_origin
         self.env = _env()
         self.sessions: dict[str, GuidedSession] = {}
         routes = [
@@ -76,7 +78,7 @@ class Console:
             Route("/scenario/{id}/media/{file}", self.guard(self.medium), methods=["GET"]),
             Route("/scenario/{id}/run", self.guard(self.run), methods=["POST"]),
             Route("/scenario/{id}/seed", self.guard(self.seed), methods=["POST"]),
-            Route("/inspect", self.guard(self.inspect), methods=["GET"]),
+            Route("/inspect", self.guard(self.inspect_page), methods=["GET"]),
             Route("/inspect/events", self.guard(self.inspect_events), methods=["GET"]),
             Route("/faults", self.guard(self.set_faults), methods=["POST"]),
             Route("/guided", self.guard(self.guided_new), methods=["GET"]),
@@ -125,7 +127,7 @@ class Console:
         return self.scenarios().get(request.path_params["id"])
 
     def origin(self, request: Request) -> str:
-        return self.public_origin or f"{request.url.scheme}://{request.url.netloc}"
+        return f"{request.url.scheme}://{request.url.netloc}"
 
     # --- login ---
 
@@ -191,12 +193,15 @@ class Console:
         scenario = self.scenario_of(request)
         if scenario is None:
             return self.page(request, "missing.html", 404, what=request.path_params["id"])
-        await run_in_threadpool(seed, self.simulator, self.token, scenario)
+        try:
+            await run_in_threadpool(seed, self.simulator, self.token, scenario)
+        except (SetupFailed, TargetError) as exc:
+            return await self.scenario_page(request, problem=f"The starting state could not be applied: {exc}")
         return await self.scenario_page(request, seeded=True)
 
     # --- inspect ---
 
-    async def inspect(self, request: Request) -> Response:
+    async def inspect_page(self, request: Request) -> Response:
         api = request.query_params.get("api", "")
         api = api if api in self.apis else self.apis[0]
         on, others = inspect.faults(self.simulator, api)
@@ -227,7 +232,7 @@ class Console:
         if isinstance(refusal, str):
             return Response(refusal, 400, media_type="text/plain")
         if fields.get("clear"):
-            names, others = [], []
+            names, others, refusal = [], [], None
         body = {"api": api, "faults": others + ([refusal] if refusal else [])
                 + [{"kind": "named", "name": n} for n in names]}
         await run_in_threadpool(self._control, "/faults", body)
@@ -258,7 +263,11 @@ class Console:
                              error="Pick at least one scenario of the api.")
         session = GuidedSession(secrets.token_urlsafe(8), self.simulator, self.token, str(api), chosen,
                                 self.origin(request))
-        await run_in_threadpool(session.start)
+        try:
+            await run_in_threadpool(session.start)
+        except (SetupFailed, TargetError) as exc:
+            return self.page(request, "guided_new.html", 500, api=api, choices=list(known.values()),
+                             error=f"The starting state could not be applied: {exc}")
         self.sessions[session.id] = session
         while len(self.sessions) > MAX_SESSIONS:  # the oldest goes first (dicts keep insertion order)
             self.sessions.pop(next(iter(self.sessions))).discard()
@@ -326,6 +335,6 @@ class WithConsole:
         await self.simulator(scope, receive, send)
 
 
-def with_console(simulator: Any, token: str, public_origin: str = "") -> ASGIApp:
+def with_console(simulator: Any, token: str) -> ASGIApp:
     """The simulator app with the console mounted at /_ui, protected by the control token."""
-    return WithConsole(simulator, Console(simulator, token, public_origin))
+    return WithConsole(simulator, Console(simulator, token))

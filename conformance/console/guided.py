@@ -91,6 +91,8 @@ class GuidedSession:
         self._exchanges: list[dict[str, Any]] = []
         self._seen = 0
         self._walk: Walk | None = None
+        self._made: set[str] = set()
+        """Ids of the current scenario's steps already judged or skipped (a step and its companions)."""
 
     # --- where the session stands ---
 
@@ -169,8 +171,8 @@ class GuidedSession:
             scenario, step = self.scenario, self.step
             if scenario is not None and step is not None and not self.finished:
                 made = self.till_steps()
-                self._record(step, StepResult(step.id, step.title, Outcome.SKIP, reason="skipped at the till"),
-                             None, len(made))
+                self._record(made, StepResult(step.id, step.title, Outcome.SKIP, reason="skipped at the till"),
+                             None)
                 self._settle()
 
     def finish(self) -> None:
@@ -196,17 +198,19 @@ class GuidedSession:
                 self._walk = Walk(scenario, self.spec, target)
             # The console signs its own requests five minutes back, inside Antavo's window, never as the till.
             self._walk.context.clock = SigningClock(datetime.now(UTC) - timedelta(seconds=300))
-            self._steps, self._index, self._pending = [], 0, []
+            self._steps, self._index, self._pending, self._made = [], 0, [], set()
             self._seen = max([self._seen, *(int(e["seq"]) for e in self.app.state.exchanges.entries(0, self.api))])
             self._provider_side()
             if self.step is not None:
                 return
             self._close_scenario(scenario)
+            self._scenario += 1
 
     def _provider_side(self) -> None:
         """Make the steps that are not the till's (no driver action), up to the till's next one."""
-        while (step := self.step) is not None and not (step.pos and step.pos.action):
-            self._make(step)
+        while (step := self.step) is not None and (step.id in self._made or not (step.pos and step.pos.action)):
+            if step.id not in self._made:
+                self._make(step)
             self._index += 1
         self._skip_own_traffic()
 
@@ -270,10 +274,11 @@ class GuidedSession:
         last = self._pending[-1] if self._pending else None
         self._exchanges += self._pending
         self._pending = []
-        self._record(step, result, last, len(made))
+        self._record(made, result, last)
 
-    def _record(self, step: Step, result: StepResult, last: Mapping[str, Any] | None, width: int) -> None:
-        scenario = self.scenario
+    def _record(self, made: list[Step], result: StepResult, last: Mapping[str, Any] | None) -> None:
+        """Keep a step's result (the step and its companions are done) and move to the till's next step."""
+        scenario, step = self.scenario, made[0]
         assert scenario is not None
         request = (last or {}).get("request") or {}
         self.judged.append(Judged(len(self.judged) + 1, scenario.id, step.id, step.title,
@@ -281,7 +286,8 @@ class GuidedSession:
                                   int(((last or {}).get("response") or {}).get("status") or 0), result.outcome,
                                   result.findings))
         self._steps.append(result)
-        self._index += width
+        self._made.update(s.id for s in made)
+        self._index += 1
         self._provider_side()
         if self.step is None:
             self._close_scenario(scenario)
