@@ -233,3 +233,14 @@ def test_a_printed_receipt_is_read_into_the_page_and_judged(console_server: Live
     misread = client.post(session_url + "/done", data={"csrf": csrf, "receipt_qr": codes["qr"],
                                                        "receipt_barcode": "M1;R-3001;9999;O1"}).text
     assert 'data-outcome="fail"' in misread and "receipt barcode" in misread
+
+
+def test_pages_fetch_nothing_from_elsewhere(console: tuple[httpx.Client, str]) -> None:
+    client, _ = console
+    for path in ("/_ui/", f"/_ui/scenario/{SPLIT}", "/_ui/inspect", "/_ui/guided", "/_ui/static/console.css",
+                 "/_ui/static/console.js"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", answer.text), path
+        if answer.headers["content-type"].startswith("text/html"):
+            assert "default-src 'self'" in answer.headers["content-security-policy"]
