@@ -18,13 +18,13 @@ import typer
 
 from conformance.cli.output import err, out
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, EXIT_USAGE
+from conformance.loader.inputs import run_inputs
 from conformance.loader.scenarios import load_scenarios
 from conformance.loader.speccheck import check_all
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
-from conformance.report.build import build_report
+from conformance.report.build import build_report, combine_reports, now
 from conformance.report.certification import provider_report, write_certification
-from conformance.report.html import render_page, render_section
 from conformance.report.write import write_report
 from conformance.runner.events import RunFinished
 from conformance.runner.plans import PLAN_ORDER
@@ -45,10 +45,12 @@ NOT_BUILT = (
 def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
     """`certify provider` of the simulator, after its scenarios: the plans other than the scenarios."""
     plans = [name for name in PLAN_ORDER if name != "scenarios"]
+    started = now()
     results, warnings = apply_confidence(run_plans(api, target, plans, seed=0, max_examples=10, report_dir=folder),
                                          strict=False)
     report = provider_report(api=api, target=f"conformance simulator /{api} (in-process)", results=results,
-                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0)
+                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0,
+                             started=started, inputs=run_inputs([api]))
     write_certification(folder, report)
     return report
 
@@ -75,6 +77,7 @@ def demo(
         stack.callback(control_transport.close)
         control = ControlSetup(control_transport, token)
         for api in apis:
+            started = now()
             scenarios = list(load_scenarios(api).values())
             if not scenarios:
                 unscripted.append(api)
@@ -89,7 +92,8 @@ def demo(
             exercised = {s.operation for sc in scenarios for s in sc.steps}
             report = build_report(kind="provider", api=api, target=f"conformance simulator /{api} (in-process)",
                                   results=results, spec=spec_for(api), plan="documented use cases",
-                                  exercised=exercised)
+                                  exercised=exercised, started=started,
+                                  inputs=run_inputs([api], [sc.path for sc in scenarios if sc.path]))
             write_report(report_dir / f"provider-{api}", report)
             reports.append(report)
             summary = report["summary"]
@@ -107,10 +111,8 @@ def demo(
     if unscripted:
         notes.append(f"simulated but without scenarios yet: {', '.join(unscripted)}")
     notes.append("not built yet: " + "; ".join(NOT_BUILT))
-    intro = "".join(f"<p class=meta>{note}</p>" for note in notes)
-    index = report_dir / "report.html"
-    index.write_text(render_page("conformance demo: the simulator against every documented use case",
-                                 [render_section(r) for r in reports], intro), encoding="utf-8")
+    index = write_report(report_dir, combine_reports(reports, target="conformance simulator (in-process)"),
+                         title="conformance demo: the simulator against every documented use case", notes=notes)
     for note in notes:
         out.print(note, markup=False)
     out.print(f"report: {index.resolve()}", markup=False)
