@@ -37,12 +37,13 @@ PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (not built yet), 
              "(default: all).")
 
 
-def parse_plans(text: str | None) -> list[str]:
-    names = [n.strip() for n in (text or ",".join(PLAN_ORDER)).split(",") if n.strip()]
+def parse_plans(text: str | None, known: Sequence[str] = PLAN_ORDER, default: str | None = None) -> list[str]:
+    """`--plan a,b`: the names, each one of `known` (default: `default`, or all of them)."""
+    names = [n.strip() for n in (text or default or ",".join(known)).split(",") if n.strip()]
     for name in names:
-        if name not in PLAN_ORDER:
-            close = difflib.get_close_matches(name, PLAN_ORDER, 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(PLAN_ORDER)}"
+        if name not in known:
+            close = difflib.get_close_matches(name, known, 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
             raise UsageError(f"--plan: unknown plan {name!r}{hint}")
     return names
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from conformance.transport.inprocess import AsgiTransport
 
 NOT_BUILT = (
     "the stateful oracle plan of certify provider",
-    "certification of the reference POS (certify pos)",
+    "the other modes of certify pos (--interactive, --cassettes, --har, --pact)",
 )
 
 
@@ -53,6 +54,25 @@ def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
                              started=started, inputs=run_inputs([api]))
     write_certification(folder, report)
     return report
+
+
+def _certify_reference_pos(simulator: Any, token: str, apis: Sequence[str], report_dir: Path,
+                           stack: ExitStack) -> list[dict[str, Any]]:
+    """`certify pos` of the reference POS against the same simulator, every use case and the resilience plan."""
+    from conformance.cli.certify_pos import POS_PLANS, inprocess_target, pos_report, reference_driver, run_plans
+
+    reports = []
+    for api in apis:
+        target, send_for = inprocess_target(simulator, api, token, stack, "http://demo")
+        driver = reference_driver(send_for)
+        results = run_plans(api, list(load_scenarios(api).values()), POS_PLANS, target, driver)
+        report = pos_report(api, driver.label, results, POS_PLANS)
+        write_report(report_dir / f"pos-{api}", report)
+        reports.append(report)
+        summary = report["summary"]
+        out.print(f"{api:<14} {report['verdict']:<14} certify pos (reference POS; plans {report['plan']}): "
+                  f"{summary['pass']} pass, {summary['fail']} fail, {summary['skip']} skip", markup=False)
+    return reports
 
 
 def demo(
@@ -106,6 +126,7 @@ def demo(
             reports.append(certified)
             out.print(f"{api:<14} {certified['verdict']:<14} certify provider (plans {certified['plan']}): "
                       f"{certified['summary']['pass']} pass, {certified['summary']['fail']} fail", markup=False)
+        reports += _certify_reference_pos(simulator, token, apis, report_dir, stack)
     missing = [api for api in ("ackroo", "crmcom-webapi", "crmcom", "antavo") if api not in apis]
     notes = [f"not simulated in this build yet: {', '.join(missing)}"] if missing else []
     if unscripted:

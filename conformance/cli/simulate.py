@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from starlette.types import ASGIApp
 
 from conformance.cli.output import err, out
 from conformance.core.errors import TargetError, UsageError
@@ -31,6 +32,7 @@ def simulate(
                                     "profiles are listed below. A reset keeps them; /_control/faults clears them."),
     access_log: str | None = typer.Option(None, "--access-log", help="Write one line per request (redacted) with "
                                           "its validation result to FILE, or `-` for the terminal."),
+    ui: bool = typer.Option(False, "--ui", help="Also serve the QA console at /_ui (log in with the control token)."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
     problems = unknown_profiles(fault or ())
@@ -59,6 +61,8 @@ def simulate(
     for name in app.providers:
         out.print(f"{name:<14} {origin}/{name}")
     out.print(f"{'control':<14} {origin}/_control")
+    if ui:
+        out.print(f"{'console':<14} {origin}/_ui   (log in with the control token)")
     # A token the user gave is theirs already: never echoed (logs of a shared sandbox are read by others).
     shown = "(as given)" if control_token else f"{token}   (random; pass --control-token to fix it)"
     out.print(f"control token  {shown}")
@@ -66,7 +70,12 @@ def simulate(
     err.print("Ctrl-C stops the simulator", markup=False)
     os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
+        asgi: ASGIApp = app
+        if ui:
+            from conformance.console.app import with_console  # pulls in jinja2 and the card renderers
+
+            asgi = with_console(app, token)
+        uvicorn.run(asgi, host=host, port=port, log_level="warning", lifespan="on")
     finally:
         app.close()
 
