@@ -324,7 +324,7 @@ class _Judge:
                 continue
             shown = mask_card(number) if wire.masked(sent) else number
             label = f"card number read from the {medium.get('type')}"
-            if str(sent) == shown:
+            if str(sent) in (shown, f"{{external_id:{shown}}}"):  # Antavo names a member by id or external id
                 self.passed(label)
             else:
                 self.failed("pos.card", label, f"the card number read from the {medium.get('type')} should be "
