@@ -30,8 +30,7 @@ from conformance.runner.scenarios import Target
 from conformance.runner.setup import ControlSetup
 from conformance.transport.inprocess import AsgiTransport
 
-PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (not built yet), robustness, security "
-             "(default: all).")
+PLAN_HELP = "Comma-separated plans: spec, scenarios, stateful, robustness, security (default: all)."
 
 
 def parse_plans(text: str | None) -> list[str]:

@@ -101,12 +101,13 @@ def test_unknown_plan_is_a_usage_error_with_a_suggestion() -> None:
     assert done.returncode == 2 and "did you mean 'security'" in done.stderr
 
 
-def test_stateful_is_named_and_skipped_until_built(tmp_path: Path) -> None:
-    done = run_cli("certify", "provider", "--api", "antavo", "--plan", "stateful,security", "--report-dir",
-                   str(tmp_path), "--quiet")
+def test_the_stateful_plan_certifies_the_simulator(tmp_path: Path) -> None:
+    done = run_cli("certify", "provider", "--api", "antavo", "--plan", "stateful", "--max-examples", "3",
+                   "--report-dir", str(tmp_path), "--quiet")
     report = json.loads((tmp_path / "report.json").read_text())
-    stateful = next(r for r in report["results"] if r["id"] == "antavo.stateful")
-    assert done.returncode == 0 and stateful["outcome"] == "skip"
+    outcomes = {r["id"]: r["outcome"] for r in report["results"]}
+    assert done.returncode == 0 and outcomes["antavo.stateful.balance"] == "pass"
+    assert set(outcomes.values()) == {"pass"} and not (tmp_path / "stateful").exists()
 
 
 def test_capabilities_omit_a_check(tmp_path: Path) -> None:

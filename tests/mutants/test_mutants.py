@@ -22,24 +22,32 @@ from conformance.transport.inprocess import AsgiTransport
 
 # profile -> (api, plans, check ids that must fail)
 CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
-    "double-earn": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc07-split-tender"}),
-    "flat-rate": ("ackroo", ("scenarios",), {"ackroo.uc03-sku-bonus-credit", "ackroo.uc05-fixed-per-unit-credit"}),
-    "tender-rates-ignored": ("ackroo", ("scenarios",), {"ackroo.uc06-debit-credit", "ackroo.uc07-split-tender"}),
+    "double-earn": ("ackroo", ("scenarios", "stateful"), {"ackroo.uc01-cash-credit", "ackroo.uc07-split-tender",
+                                                          "ackroo.stateful.balance"}),
+    "flat-rate": ("ackroo", ("scenarios", "stateful"), {"ackroo.uc03-sku-bonus-credit",
+                                                        "ackroo.uc05-fixed-per-unit-credit", "ackroo.stateful.award"}),
+    "tender-rates-ignored": ("ackroo", ("scenarios", "stateful"), {"ackroo.uc06-debit-credit",
+                                                                   "ackroo.uc07-split-tender",
+                                                                   "ackroo.stateful.award"}),
     "rounding-down": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.award-rounding"}),
     "rounding-per-line": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.award-rounding"}),
     "binary-floats": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc13-balance-check"}),
     "money-as-numbers": ("ackroo", ("scenarios",), {"ackroo.uc01-cash-credit", "ackroo.uc13-balance-check"}),
     "missing-field": ("crmcom", ("spec",), {"crmcom.spec.response-schema"}),
-    "spend-past-cap": ("crmcom-webapi", ("scenarios",), {"crmcom-webapi.five-step-flow",
-                                                         "crmcom-webapi.preview-spend-bounds"}),
+    "spend-past-cap": ("crmcom-webapi", ("scenarios", "stateful"), {"crmcom-webapi.five-step-flow",
+                                                                    "crmcom-webapi.preview-spend-bounds",
+                                                                    "crmcom-webapi.stateful.redemption"}),
     "no-device-check": ("ackroo", ("scenarios",), {"ackroo.neg-unknown-device"}),
     "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
-    "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios"),
-                                  {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal"}),
-    "duplicate-awarded": ("crmcom", ("robustness", "scenarios"),
-                          {"crmcom.robust.once", "crmcom.neg-duplicate-reference"}),
-    "refund-no-clawback": ("ackroo", ("scenarios",), {"ackroo.uc08-refund"}),
-    "overdraw": ("ackroo", ("robustness", "scenarios"), {"ackroo.robust.overdraw", "ackroo.uc11-gift-partial-debit"}),
+    "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios", "stateful"),
+                                  {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal",
+                                   "ackroo.stateful.reversal"}),
+    "duplicate-awarded": ("crmcom", ("robustness", "scenarios", "stateful"),
+                          {"crmcom.robust.once", "crmcom.neg-duplicate-reference", "crmcom.stateful.award"}),
+    "refund-no-clawback": ("ackroo", ("scenarios", "stateful"), {"ackroo.uc08-refund", "ackroo.stateful.refund"}),
+    "overdraw": ("ackroo", ("robustness", "scenarios", "stateful"), {"ackroo.robust.overdraw",
+                                                                     "ackroo.uc11-gift-partial-debit",
+                                                                     "ackroo.stateful.redemption"}),
     "racy-debit": ("ackroo", ("robustness",), {"ackroo.robust.overdraw"}),
     "malformed-500": ("crmcom", ("robustness",), {"crmcom.robust.malformed"}),
     "stack-trace": ("antavo", ("security",), {"antavo.security.no-stack-trace"}),
@@ -73,7 +81,7 @@ def test_every_profile_is_registered_and_covered_here() -> None:
 
 @pytest.mark.parametrize("api", API_IDS)
 def test_the_clean_simulator_is_certified(api: str) -> None:
-    results = certify(api, ("spec", "scenarios", "robustness", "security"))
+    results = certify(api, ("spec", "scenarios", "stateful", "robustness", "security"))
     assert list(failing(results)) == []
     assert sum(1 for r in results if r.outcome is Outcome.PASS) > 10
 
