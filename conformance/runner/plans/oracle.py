@@ -75,6 +75,8 @@ class Model:
     index: int = 0
     done: list[tuple[str, str]] = field(default_factory=list)
     """(engine transaction number, target capture name) of every accepted transaction, in order."""
+    undone: list[tuple[str, str]] = field(default_factory=list)
+    """The same pairs for the transactions reversed or cancelled so far (a move tries them again)."""
 
     api = ""
     program_id = ""
@@ -97,6 +99,12 @@ class Model:
 
     def picked(self, draw: Draw) -> tuple[str, str] | None:
         return self.done[draw.pick % len(self.done)] if self.done else None
+
+    def again(self, draw: Draw) -> Draw:
+        """A draw that picks the last undone transaction again (to undo it twice), or the draw as it is."""
+        if not self.undone:
+            return draw
+        return Draw(draw.cents, self.done.index(self.undone[-1]), draw.basket, draw.tender)
 
     def close(self) -> None:
         self.ledger.close()

@@ -40,20 +40,20 @@ class AckrooModel(Model):
     program_id = "ackroo-reference"
     given: dict[str, Any] = field(default_factory=lambda: {
         "credentials": [{"token": "t-1", "device_id": DEVICE}],
-        "cards": [{"cardnumber": CARD, "gift": "20.00", "earned": "5.00", "promo": "0.00", "active": True}],
+        "cards": [{"cardnumber": CARD, "gift": "20.00", "earned": "1.00", "promo": "0.00", "active": True}],
     })
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.engine = Ackroo(self.ledger, self.program)
-        self.engine.put_cards([CardFixture(CARD, Decimal("20.00"), Decimal("5.00"), Decimal(0), True)])
+        self.engine.put_cards([CardFixture(CARD, Decimal("20.00"), Decimal("1.00"), Decimal(0), True)])
 
     @property
     def moves(self) -> dict[str, Callable[[Draw], Move]]:
         return {"credit": self.credit, "refund": self.refund, "loyalty-debit-partial": self.loyalty_partial,
                 "loyalty-debit": self.loyalty_full, "gift-load": self.gift_load,
                 "gift-debit-partial": self.gift_partial, "gift-debit": self.gift_full, "reversal": self.reversal,
-                "balance": self.balance}
+                "reversal-again": self.reversal_again, "balance": self.balance}
 
     # --- moves ---
 
@@ -89,8 +89,13 @@ class AckrooModel(Model):
         step_id = self.next_id("reversal")
         request = {"body": {"device_id": DEVICE, "transaction_number": f"{{{{{capture}}}}}", "clerk_id": ""}}
         title = f"Reverse the transaction of step {capture[1:]} (transactionReversal)"
-        return self._sent(step_id, title, "transactionReversal", request,
+        move = self._sent(step_id, title, "transactionReversal", request,
                           lambda: self.engine.reversal(number), ("amount_funded", "amount_redeemed"), REVERSAL)
+        self.undone.append(picked)
+        return move
+
+    def reversal_again(self, draw: Draw) -> Move:
+        return self.reversal(self.again(draw))
 
     def balance(self, draw: Draw) -> Move:
         card = self.engine.balance(CARD)

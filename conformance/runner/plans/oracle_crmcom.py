@@ -70,8 +70,8 @@ class CrmComModel(Model):
     @property
     def moves(self) -> dict[str, Callable[[Draw], Move]]:
         return {"purchase": self.purchase, "purchase-with-spend": self.purchase_with_spend,
-                "resubmit": self.resubmit, "cancel": self.cancel, "return": self.ad_hoc_return,
-                "reclaim": self.reclaim, "wallet": self.wallet}
+                "resubmit": self.resubmit, "cancel": self.cancel, "cancel-again": self.cancel_again,
+                "return": self.ad_hoc_return, "reclaim": self.reclaim, "wallet": self.wallet}
 
     # --- moves ---
 
@@ -109,7 +109,11 @@ class CrmComModel(Model):
             status = 200
         except BusinessError as exc:
             status, _ = refusal_of(exc)
+        self.undone.append(picked)
         return self._then_wallet(step(step_id, title, "crmPurchaseCancel", request, status), REVERSAL)
+
+    def cancel_again(self, draw: Draw) -> Move:
+        return self.cancel(self.again(draw))
 
     def ad_hoc_return(self, draw: Draw) -> Move:
         net = draw.amount

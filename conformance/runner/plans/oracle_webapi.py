@@ -42,7 +42,7 @@ class WebApiModel(Model):
     @property
     def moves(self) -> dict[str, Callable[[Draw], Move]]:
         return {"preview": self.preview, "purchase": self.purchase, "spend": self.spend, "cancel": self.cancel,
-                "show": self.show}
+                "cancel-again": self.cancel_again, "show": self.show}
 
     def prelude(self) -> list[dict[str, Any]]:
         return [step("login", "Log in (webApiLogin)", "webApiLogin",
@@ -102,6 +102,7 @@ class WebApiModel(Model):
         body = {"token": "{{token}}", "customer_event_identifier": {"number": f"{{{{{capture}}}}}"}}
         step_id = self.next_id("cancel")
         title = f"Cancel the purchase of step {capture[1:]} (webApiPurchaseCancel)"
+        self.undone.append(picked)
         try:
             self.engine.cancel(EventRef("number", number))
         except BusinessError as exc:
@@ -110,6 +111,9 @@ class WebApiModel(Model):
         data = step(step_id, title, "webApiPurchaseCancel", {"body": body}, 200,
                     {"status.code": "OK", "data.life_cycle_state": "CANCELLED"})
         return self._then_wallet(data, REVERSAL)
+
+    def cancel_again(self, draw: Draw) -> Move:
+        return self.cancel(self.again(draw))
 
     def show(self, draw: Draw) -> Move:
         return Move([self._wallet_step()], BALANCE, dict(WALLET))
