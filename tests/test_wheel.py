@@ -38,3 +38,7 @@ def test_wheel_installed_elsewhere_lists_the_specs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "loyaltyCreditMulti" in result.stdout
     assert "# total:" in result.stdout
+    console = subprocess.run([str(python), "-c", "from conformance.console.app import _env; "
+                              "print(_env().get_template('login.html').render(prefix='/_ui'))"],
+                             cwd=outside, capture_output=True, text=True, timeout=120)
+    assert console.returncode == 0 and 'action="/_ui/login"' in console.stdout, console.stderr  # templates ship

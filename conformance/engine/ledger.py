@@ -459,6 +459,13 @@ class Ledger:
         with self.view(api) as tx:
             return tx.entries(number)
 
+    def accounts(self, api: str) -> list[tuple[str, str, int, int]]:
+        """Every account bucket of an api as (account, bucket, scale, running balance), for inspection."""
+        with self.view(api):
+            rows = self._db.execute("SELECT account, bucket, scale, balance FROM accounts WHERE api = ? ORDER BY id",
+                                    (api,)).fetchall()
+        return [(str(account), str(bucket), int(scale), int(balance)) for account, bucket, scale, balance in rows]
+
     def get_setting(self, api: str, key: str, default: Any = None) -> Any:
         with self.view(api) as tx:
             return tx.get_setting(key, default)
