@@ -14,9 +14,11 @@ from conformance.loader.scenarios import load_scenario
 from conformance.loader.specs import spec_for
 from conformance.model.result import Outcome, ScenarioResult
 from conformance.model.spec import API_IDS
+from conformance.report.certification import provider_report, write_certification
 from conformance.runner.events import ScenarioFinished
 from conformance.runner.plans.certify import closing, live_target
 from conformance.runner.plans.stateful import stateful_checks
+from conformance.runner.plans.verdicts import apply_confidence
 from conformance.runner.scenarios import Target, run_scenario
 from conformance.runner.setup import ControlSetup
 from conformance.simulator.server import build_app
@@ -77,6 +79,12 @@ def test_a_fault_is_shrunk_to_a_scenario_that_fails_the_same_way(tmp_path: Path)
     assert again.outcome is Outcome.FAIL
     assert {f.field for f in again.findings} >= {"amount_redeemed", "el_balance"}
     assert replay(written, "ackroo").outcome is Outcome.PASS  # the engine's expectations hold on a clean target
+    kept, warnings = apply_confidence(results, strict=False)
+    report = provider_report(api="ackroo", target="simulator", results=kept, warnings=warnings,
+                             spec=spec_for("ackroo"), plans=["stateful"], strict=False, seed=1)
+    assert report["verdict"] == "not-certified"
+    page = write_certification(tmp_path, report).read_text()
+    assert "stateful/ackroo-stateful-divergence.yaml" in page  # the report page names the shrunk scenario
 
 
 def test_a_cancel_that_works_twice_needs_an_earlier_purchase(tmp_path: Path) -> None:
