@@ -38,7 +38,7 @@ CAUGHT: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
                                                                     "crmcom-webapi.preview-spend-bounds",
                                                                     "crmcom-webapi.stateful.redemption"}),
     "no-device-check": ("ackroo", ("scenarios",), {"ackroo.neg-unknown-device"}),
-    "preview-differs": ("antavo", ("scenarios",), {"antavo.points-preview"}),
+    "preview-differs": ("antavo", ("scenarios", "stateful"), {"antavo.points-preview", "antavo.stateful.award"}),
     "reversal-restores-nothing": ("ackroo", ("robustness", "scenarios", "stateful"),
                                   {"ackroo.robust.once", "ackroo.uc12-gift-reversal", "ackroo.neg-second-reversal",
                                    "ackroo.stateful.reversal"}),

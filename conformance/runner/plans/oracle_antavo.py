@@ -39,7 +39,7 @@ class AntavoModel(Model):
     @property
     def moves(self) -> dict[str, Callable[[Draw], Move]]:
         return {"checkout": self.checkout, "checkout-burn": self.checkout_burn, "refund": self.refund,
-                "partial-refund": self.partial_refund, "customer": self.customer}
+                "partial-refund": self.partial_refund, "preview": self.preview, "customer": self.customer}
 
     def checkout(self, draw: Draw) -> Move:
         return self._checkout(draw, 0)
@@ -67,6 +67,14 @@ class AntavoModel(Model):
                            {"transaction_id": transaction_id, "total": total},
                            lambda: self.engine.partial_refund(CUSTOMER_ID, transaction_id, total), REFUND)
 
+    def preview(self, draw: Draw) -> Move:
+        """The points a checkout of this basket would earn, recording nothing."""
+        data, basket = self._basket(draw, f"P-{self.index + 1}")
+        points = self.engine.preview(CUSTOMER_ID, basket).points
+        body = {"customer": CUSTOMER_ID, "action": "checkout", "data": data}
+        return Move([step(self.next_id("preview"), "Preview the points of a checkout (antavoPointsPreview)",
+                          "antavoPointsPreview", {"body": body}, 200, {"data.purchase.points": points})], AWARD)
+
     def customer(self, draw: Draw) -> Move:
         customer = self.engine.customer(CUSTOMER_ID)
         return Move([step(self.next_id("customer"), "Read the customer (antavoGetCustomer)", "antavoGetCustomer",
@@ -77,21 +85,26 @@ class AntavoModel(Model):
 
     def _checkout(self, draw: Draw, burned: int) -> Move:
         transaction_id = f"T-{self.index + 1}"
-        lines = [(PRODUCTS[index % len(PRODUCTS)], quantity) for index, quantity in draw.basket]
-        items = [{"product_id": product, "price": price, "quantity": quantity, "subtotal": price * quantity}
-                 for (product, price), quantity in lines]
-        total = sum((price * quantity for (_, price), quantity in lines), Decimal(0))
-        data: dict[str, Any] = {"transaction_id": transaction_id, "total": total, "items": items}
+        data, basket = self._basket(draw, transaction_id)
         if burned:
             data["points_burned"] = burned
-        basket = Basket(transaction_id, total, tuple(Item(product, price * quantity)
-                                                     for (product, price), quantity in lines))
         title = f"Checkout {transaction_id}" + (f", {burned} points burned" if burned else "") + " (antavoPostEvent)"
         move = self._event(self.next_id("checkout-burn" if burned else "checkout"), title, "checkout", data,
                            lambda: self.engine.checkout(CUSTOMER_ID, basket, points_burned=burned),
                            REDEMPTION if burned else AWARD, transaction_id)
         move.fields = {"spendable": AWARD, "spent": REDEMPTION if burned else BALANCE}
         return move
+
+    @staticmethod
+    def _basket(draw: Draw, transaction_id: str) -> tuple[dict[str, Any], Basket]:
+        """The checkout's `data` as sent, and the engine's basket of it."""
+        lines = [(PRODUCTS[index % len(PRODUCTS)], quantity) for index, quantity in draw.basket]
+        items = [{"product_id": product, "price": price, "quantity": quantity, "subtotal": price * quantity}
+                 for (product, price), quantity in lines]
+        total = sum((price * quantity for (_, price), quantity in lines), Decimal(0))
+        basket = Basket(transaction_id, total, tuple(Item(product, price * quantity)
+                                                     for (product, price), quantity in lines))
+        return {"transaction_id": transaction_id, "total": total, "items": items}, basket
 
     def _event(self, step_id: str, title: str, action: str, data: dict[str, Any], run: Callable[[], EventResult],
                check: str, done: str | None = None) -> Move:
