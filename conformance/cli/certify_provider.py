@@ -17,6 +17,7 @@ import typer
 import yaml
 from rich.progress import Progress
 
+from conformance.cli.evidence import write_folder_bundle
 from conformance.cli.output import err, interactive, out
 from conformance.cli.scenario import check_apis
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, UsageError
@@ -25,6 +26,7 @@ from conformance.loader.scenarios import iter_scenario_files as scenario_files
 from conformance.loader.specs import spec_for
 from conformance.model.result import Outcome, ScenarioResult
 from conformance.report.build import now
+from conformance.report.bundle import evidence_fields, signing_key
 from conformance.report.certification import provider_report, write_certification
 from conformance.runner.plans import PLAN_ORDER
 from conformance.runner.plans.certify import closing, live_target, run_plans
@@ -33,8 +35,7 @@ from conformance.runner.scenarios import Target
 from conformance.runner.setup import ControlSetup
 from conformance.transport.inprocess import AsgiTransport
 
-PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (not built yet), robustness, security "
-             "(default: all).")
+PLAN_HELP = "Comma-separated plans: spec, scenarios, stateful, robustness, security (default: all)."
 
 
 def parse_plans(text: str | None, known: Sequence[str] = PLAN_ORDER, default: str | None = None) -> list[str]:
@@ -86,6 +87,11 @@ def provider(
     report_dir: Path | None = typer.Option(None, "--report-dir", help="Where to write report.json, junit.xml and "
                                            "report.html (default: reports/provider-API-TIMESTAMP/)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the verdict line (for CI)."),
+    bundle: Path | None = typer.Option(None, "--bundle", help="Also write a signed evidence bundle (zip): the "
+                                       "report folder and the hashes of the data it was judged by. Check it with "
+                                       "`conformance verify`."),
+    key: Path | None = typer.Option(None, "--key", help="Ed25519 private key (PEM) that signs the bundle (default: "
+                                    "made on first use in the user's config folder)."),
 ) -> None:
     """Certify a provider implementation. Exit 0 certified, 1 not conformant, 2 usage, 3 unreachable."""
     check_apis([api])
@@ -101,10 +107,15 @@ def provider(
         results = _run(api, target, plans, seed, max_examples, folder, quiet)
     results = omit(results, omitted, str(capabilities)) if omitted else results
     results, warnings = apply_confidence(results, strict=strict)
+    inputs = run_inputs([api], scenario_files(api) if "scenarios" in plans else ())
     report = provider_report(api=api, target=label, results=results, warnings=warnings, spec=spec_for(api),
-                             plans=plans, strict=strict, seed=seed, started=started,
-                             inputs=run_inputs([api], scenario_files(api) if "scenarios" in plans else ()))
+                             plans=plans, strict=strict, seed=seed, started=started, inputs=inputs)
+    signer = signing_key(key) if bundle is not None else None
+    if signer is not None:
+        report = {**report, **evidence_fields(signer)}
     html = write_certification(folder, report)
+    if bundle is not None:
+        write_folder_bundle(bundle, signer, folder, inputs, label, seed)
     summary = report["summary"]
     out.print(f"{api}: {report['verdict']} ({summary['pass']} pass, {summary['fail']} fail, {summary['error']} "
               f"error, {summary['skip']} skip, {summary['omit']} omit; {len(warnings)} warning(s))", markup=False)

@@ -37,10 +37,7 @@ from conformance.simulator.server import available_apis, build_app
 from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
 
-NOT_BUILT = (
-    "the stateful oracle plan of certify provider",
-    "the other modes of certify pos (--interactive, --cassettes, --har, --pact)",
-)
+NOT_BUILT = ("the other modes of certify pos (--interactive, --cassettes, --har, --pact)",)
 
 
 def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:

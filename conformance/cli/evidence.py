@@ -1,8 +1,9 @@
 """What a run leaves behind: its exchanges as cassettes, its report files, and the signed bundle of both.
 
-Shared by `scenario run --bundle`, `cassettes record|replay` and (to come) `certify provider|pos`: a
-`Recorder` turns the runner's events into cassettes; `write_run_bundle` writes the reports (with the
-signing key's public half), the cassettes and the manifest inputs into one signed zip.
+Shared by `scenario run --bundle`, `cassettes record|replay` and `certify provider --bundle`: a `Recorder`
+turns the runner's events into cassettes; `write_run_bundle` writes the reports (with the signing key's
+public half), the cassettes and the manifest inputs into one signed zip; `write_folder_bundle` signs a
+report folder a command already wrote.
 """
 
 from __future__ import annotations
@@ -115,5 +116,14 @@ def write_run_bundle(bundle: Path, key_path: Path | None, scenarios: Iterable[Sc
         files = folder_files(Path(scratch), "reports")
     files.update({f"cassettes/{api}/{sid}.yaml": text.encode() for (api, sid), text in recorder.cassettes.items()})
     public = write_bundle(bundle, files, target=target, inputs=run_inputs(scenarios), seed=seed, key=key)
+    out.print(f"bundle: {bundle} (signed, Ed25519 public key {public})", markup=False)
+    return public
+
+
+def write_folder_bundle(bundle: Path, key: Any, folder: Path, inputs: Iterable[Path], target: str,
+                        seed: int | None = None) -> str:
+    """A report folder already written (with `evidence_fields(key)` in its report) and the data files it was
+    judged by, signed; prints and returns the public key (hex)."""
+    public = write_bundle(bundle, folder_files(folder, "reports"), target=target, inputs=inputs, seed=seed, key=key)
     out.print(f"bundle: {bundle} (signed, Ed25519 public key {public})", markup=False)
     return public

@@ -246,6 +246,18 @@ class Ackroo:
         """``DELETE /transaction``: the same as :meth:`reversal`, recorded as a void."""
         return self._undo("void", transaction_number, meta)
 
+    # --- a seam for the simulator's fault profiles ---
+
+    def post(self, kind: str, cardnumber: str, plan: Plan, *, request: Meta | None = None) -> TransactionResult:
+        """Post one transaction of ``kind`` on an active card, moving what ``plan`` returns: how a fault profile
+        acts like a buggy provider (the operations above never need it). The ledger still refuses a balance
+        below zero."""
+        return self._run(kind, cardnumber, dict(request or {}), plan)
+
+    def minor(self, amount: Amount) -> int:
+        """Exact minor units of a positive request amount; InvalidRequest otherwise."""
+        return self._minor(amount)
+
     # --- internals ---
 
     def _run(

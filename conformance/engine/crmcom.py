@@ -552,13 +552,14 @@ class CrmCom:
             raise AlreadyExists(f"A {kind.replace('_', ' ')} with this reference number already exists.",
                                 "reference_number", reference_number)
 
-    def cancel(self, purchase_id: str) -> CancelResult:
-        """Void a purchase: return its spend, then take back its award, never more than the balance then holds."""
+    def cancel(self, purchase_id: str, *, again: bool = False) -> CancelResult:
+        """Void a purchase: return its spend, then take back its award, never more than the balance then holds.
+        ``again`` skips the already-cancelled refusal: only the simulator's `cancel-twice` fault profile sets it."""
         with self.ledger.transaction(API) as tx:
             record = tx.holder(_purchase_key(purchase_id))
             if record is None or record.get("kind") != "purchase":
                 raise UnknownResource("Record not found.", "purchase", purchase_id)
-            if record["state"] == CANCELLED:
+            if record["state"] == CANCELLED and not again:
                 raise InvalidState("The purchase is already cancelled.", "purchase", record["id"])
             contact_id = record["contact_id"]
             spend, award = int(record["spend"]), int(record["award"])

@@ -15,6 +15,7 @@ from conformance.core.money import MoneyError, format_money
 from conformance.core.redact import mask_card
 from conformance.engine.ackroo import Ackroo, CardBalance, CardFixture, TransactionResult, basket_from_lists
 from conformance.engine.errors import BusinessError
+from conformance.engine.rules import evaluate
 from conformance.simulator.provider import Call, Handler, Provider, ProviderError, Reply
 
 API = "ackroo"
@@ -148,6 +149,8 @@ class AckrooProvider(Provider):
     # a credential reaches the cards of its `merchant` only (credentials and cards without one share the
     # default merchant). Out of scope is answered as unknown, 404 (x-confidence: inferred; ARCHITECTURE.md).
     def _in_scope(self, call: Call, card: str) -> bool:
+        if "no-merchant-check" in self.state.faults.profiles(API):  # deliberately non-conformant profile
+            return True
         owners = self.state.ledger.get_setting(API, "card_merchants", {})
         return bool(owners.get(card, DEFAULT_MERCHANT) == call.principal.get("merchant", DEFAULT_MERCHANT))
 
@@ -250,7 +253,13 @@ class AckrooProvider(Provider):
         card, lines, tenders = self._basket(call)
         try:
             if "refund-no-clawback" in self.state.faults.profiles(API):  # deliberately non-conformant profile
-                return self._transaction(self._engine()._run("refund_multi", card, {}, lambda _: {}))
+                return self._transaction(self._engine().post("refund_multi", card, lambda _: {}))
+            if "refund-below-zero" in self.state.faults.profiles(API):  # deliberately non-conformant profile
+                engine = self._engine()
+                earn = evaluate(engine.program, lines, tenders).earn
+                if earn > 0:  # the whole earn, past the earned balance (the ledger then refuses it)
+                    wanted = engine.minor(earn)
+                    return self._transaction(engine.post("loyalty_refund_multi", card, lambda _: {"earned": -wanted}))
             return self._transaction(self._engine().refund_multi(card, lines, tenders, meta=self._meta(call)))
         except BusinessError as exc:
             raise business(exc) from None
@@ -274,7 +283,7 @@ class AckrooProvider(Provider):
     def _faulty_debit(self, call: Call, method: str) -> Reply:
         """`overdraw`: take the whole amount asked; `racy-debit`: read the balance, wait, write what was read."""
         engine = self._engine()
-        card, minor = str(call.body["cardnumber"]), engine._minor(call.body["amount"])
+        card, minor = str(call.body["cardnumber"]), engine.minor(call.body["amount"])
         bucket = "gift" if method.startswith("gift") else "earned"
         take = minor
         try:
@@ -282,7 +291,7 @@ class AckrooProvider(Provider):
                 seen = engine.balance(card)
                 time.sleep(0.05)
                 take = min(minor, int(getattr(seen, bucket) * 100))
-            result = engine._run(method, card, {"amount": str(call.body["amount"])}, lambda _: {bucket: -take})
+            result = engine.post(method, card, lambda _: {bucket: -take}, request={"amount": str(call.body["amount"])})
         except BusinessError as exc:
             raise business(exc) from None
         return self._transaction(result)
@@ -298,7 +307,7 @@ class AckrooProvider(Provider):
             if record.account is not None and not self._in_scope(call, record.account):
                 raise ProviderError(404, "TransactionNotFound", "no such transaction")
             if "reversal-restores-nothing" in self.state.faults.profiles(API):  # deliberately non-conformant
-                result = engine._run(kind, str(record.account), {"transaction_number": number}, lambda _: {})
+                result = engine.post(kind, str(record.account), lambda _: {}, request={"transaction_number": number})
             else:
                 result = engine.reversal(number, meta=self._meta(call)) if kind == "reversal" else engine.void(number)
         except BusinessError as exc:

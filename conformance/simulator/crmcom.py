@@ -219,8 +219,11 @@ class CrmProvider(Provider):
         body = call.body
         classification = body.get("classification") or {}
         medium = body.get("payment_medium_identifier")
+        lines = _lines(body["products"])
+        if "earn-on-total" in self.state.faults.profiles(API):  # deliberately non-conformant profile
+            lines = tuple(dataclasses.replace(line, net_amount=line.total_amount) for line in lines)
         request = PurchaseRequest(
-            reference_number=body["reference_number"], lines=_lines(body["products"]),
+            reference_number=body["reference_number"], lines=lines,
             contact_id=body.get("contact_id"), cim=body.get("cim"), id=body.get("id"), pass_code=body.get("pass_code"),
             classification_id=classification.get("id"), classification_code=classification.get("code"),
             currency_code=body.get("currency_code"),
@@ -242,8 +245,9 @@ class CrmProvider(Provider):
                            "performed_on": result.performed_on, "reduction_method": result.reduction_method})
 
     def purchase_cancel(self, call: Call) -> Reply:
+        again = "cancel-twice" in self.state.faults.profiles(API)  # deliberately non-conformant profile
         try:
-            result = self._engine().cancel(call.path_params["id"])
+            result = self._engine().cancel(call.path_params["id"], again=again)
         except BusinessError as exc:
             raise business(exc) from None
         return Reply(200, {"id": result.id})

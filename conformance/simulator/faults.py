@@ -40,6 +40,11 @@ PROFILES: dict[str, str] = {
     "no-auth-check": "credentials are not checked: a missing or wrong token is accepted",
     "escher-replay": "Antavo: a replayed signature is accepted",
     "escher-window": "Antavo: a signature dated outside the window is accepted",
+    "earn-on-total": "CRM.COM: a purchase earns on the lines' total amount (tax included) instead of their net",
+    "refund-below-zero": "Ackroo: a refund claws back the whole earn even past the earned balance (refused, "
+                         "422, instead of taking what is left)",
+    "cancel-twice": "CRM.COM: a cancelled purchase can be cancelled again, returning its spend twice",
+    "no-merchant-check": "Ackroo: a credential of another merchant reaches this merchant's cards",
 }
 """Every named profile and what it breaks, one line each (listed by `simulate --help`)."""
 

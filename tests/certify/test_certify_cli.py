@@ -4,12 +4,14 @@ a live target over real HTTP, capabilities, and confidence-aware verdicts."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from junitparser import JUnitXml
 
 from conformance.model.result import Finding, Outcome, ScenarioResult
 from conformance.runner.plans.verdicts import apply_confidence, omit
+from tests.cassettes.test_evidence import leaks, shipped_secrets
 from tests.conftest import CONTROL_TOKEN, free_port, run_cli, start_simulate
 
 
@@ -101,12 +103,13 @@ def test_unknown_plan_is_a_usage_error_with_a_suggestion() -> None:
     assert done.returncode == 2 and "did you mean 'security'" in done.stderr
 
 
-def test_stateful_is_named_and_skipped_until_built(tmp_path: Path) -> None:
-    done = run_cli("certify", "provider", "--api", "antavo", "--plan", "stateful,security", "--report-dir",
-                   str(tmp_path), "--quiet")
+def test_the_stateful_plan_certifies_the_simulator(tmp_path: Path) -> None:
+    done = run_cli("certify", "provider", "--api", "antavo", "--plan", "stateful", "--max-examples", "3",
+                   "--report-dir", str(tmp_path), "--quiet")
     report = json.loads((tmp_path / "report.json").read_text())
-    stateful = next(r for r in report["results"] if r["id"] == "antavo.stateful")
-    assert done.returncode == 0 and stateful["outcome"] == "skip"
+    outcomes = {r["id"]: r["outcome"] for r in report["results"]}
+    assert done.returncode == 0 and outcomes["antavo.stateful.balance"] == "pass"
+    assert set(outcomes.values()) == {"pass"} and not (tmp_path / "stateful").exists()
 
 
 def test_capabilities_omit_a_check(tmp_path: Path) -> None:
@@ -137,3 +140,20 @@ def test_inferred_is_a_warning_unless_strict_and_unknown_confidence_binds() -> N
         kept, warnings = apply_confidence([_failed(binding)], strict=False)
         assert kept[0].outcome is Outcome.FAIL and not warnings, binding
     assert omit([_failed("documented")], ["spec.negative-data"], "caps.yaml")[0].outcome is Outcome.OMIT
+
+
+def test_a_signed_bundle_holds_the_certification_and_verifies(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}  # the signing key is made there on first use
+    bundle = tmp_path / "evidence.zip"
+    done = run_cli("certify", "provider", "--api", "ackroo", "--plan", "stateful,security", "--max-examples", "3",
+                   "--report-dir", str(tmp_path / "r"), "--bundle", str(bundle), "--quiet", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert run_cli("verify", str(bundle), env=env).returncode == 0
+    with zipfile.ZipFile(bundle) as archive:
+        texts = {name: archive.read(name).decode() for name in archive.namelist()}
+    report = json.loads(texts["reports/report.json"])
+    assert report["evidence"]["algorithm"] == "Ed25519" and "ackroo.stateful.balance" in {
+        r["id"] for r in report["results"]}
+    assert "reports/report.html" in texts and "reports/junit.xml" in texts
+    problems = [p for name, text in texts.items() for p in leaks(name, text, shipped_secrets())]
+    assert not problems, problems[:5]

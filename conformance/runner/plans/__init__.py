@@ -1,8 +1,7 @@
 """Provider certification plans: each turns (api, target, spec) into check results with stable ids.
 
 A plan is a plain callable ``plan(api, target, spec, *, seed, max_examples, report_dir) -> list[ScenarioResult]``;
-`PLANS` maps the names `--plan` accepts to them. `stateful` (the oracle) is not built yet (an open issue) and will
-be registered here.
+`PLANS` maps the names `--plan` accepts to them.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from conformance.runner.plans.robustness import robustness_checks
 from conformance.runner.plans.scenarios import scenario_checks
 from conformance.runner.plans.security import security_checks
 from conformance.runner.plans.spec import spec_checks
+from conformance.runner.plans.stateful import stateful_checks
 from conformance.runner.scenarios import Target
 
 PlanFn = Callable[..., list[ScenarioResult]]
@@ -24,14 +24,12 @@ PlanFn = Callable[..., list[ScenarioResult]]
 PLAN_ORDER = ("spec", "scenarios", "stateful", "robustness", "security")
 """Every plan name `--plan` knows, in the order a certification runs them."""
 
-BUILT_SEPARATELY = ("stateful",)
-"""Plans that are named here but whose module is not built yet (an open issue)."""
-
 PLANS: dict[str, PlanFn] = {
     "spec": spec_checks,
     "scenarios": scenario_checks,
+    "stateful": stateful_checks,
     "robustness": robustness_checks,
     "security": security_checks,
 }
 
-__all__ = ["BUILT_SEPARATELY", "PLANS", "PLAN_ORDER", "ApiSpec", "Path", "PlanFn", "Target"]
+__all__ = ["PLANS", "PLAN_ORDER", "ApiSpec", "Path", "PlanFn", "Target"]

@@ -74,9 +74,10 @@ class CheckLog:
         self.probes.append(Probe(label, step_id=step_id))
 
     def failed(self, label: str, message: str, *, exchange: Exchange | None = None, step_id: str = "",
-               expected: Any = None, actual: Any = None, confidence: str | None = "decided") -> None:
+               expected: Any = None, actual: Any = None, confidence: str | None = "decided",
+               field: str | None = None) -> None:
         finding = Finding(self.check, message, expected=expected, actual=actual, step_id=step_id or None,
-                          requirements=tuple(sorted(self.requirements)), confidence=confidence)
+                          requirements=tuple(sorted(self.requirements)), field=field, confidence=confidence)
         self.probes.append(Probe(label, redact_finding(finding),
                                  redact_exchange(exchange) if exchange else None, step_id))
 

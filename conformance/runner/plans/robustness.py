@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from conformance.core.errors import TargetError
 from conformance.core.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.loader.scenarios import load_scenarios
 from conformance.model.result import ScenarioResult
-from conformance.model.scenario import Step
+from conformance.model.scenario import Step, freeze, thaw
 from conformance.model.spec import ApiSpec
 from conformance.model.template import dig
 from conformance.runner.plans.common import CheckLog, Walk, body_json, first_scenarios, refused, requirements_of
@@ -31,9 +31,30 @@ BALANCE_READS = {"ackroo": "cardBalanceQuery", "crmcom-webapi": "webApiRewardsPa
 
 CONCURRENCY = 6
 
-# (scenario id, step id, what the concurrent copies must satisfy)
-CONCURRENT_DEBITS = {"ackroo": [("ackroo.uc11-gift-partial-debit", "redeem", "gc_balance", "amount_redeemed"),
-                                ("ackroo.uc09-loyalty-partial-debit", "redeem", "el_balance", "amount_redeemed")]}
+
+
+@dataclass(frozen=True)
+class Debit:
+    """A scenario step that takes money or points, sent concurrently: where the balance, the amount taken
+    and the amount asked are, and whether a copy may be refused (a full debit, or nothing left to spend)."""
+
+    scenario: str
+    step: str
+    balance: str
+    taken: str
+    asked: str = "amount"
+    refusable: bool = False
+
+
+CONCURRENT_DEBITS = {
+    "ackroo": [Debit("ackroo.uc11-gift-partial-debit", "redeem", "gc_balance", "amount_redeemed"),
+               Debit("ackroo.uc09-loyalty-partial-debit", "redeem", "el_balance", "amount_redeemed")],
+    "crmcom-webapi": [Debit("crmcom-webapi.five-step-flow", "spend", "data.wallet.balance",
+                            "data.spend_reward_transaction.total_amount", "spend_amount", refusable=True)],
+    "antavo": [Debit("antavo.neg-burn-above-balance", "spend-101-of-100", "spendable", "events.0.points",
+                     "data.points", refusable=True)],
+}
+"""Concurrent debits per api (DESIGN 7 and 10): never overdraw; what the answers took is the balance's drop."""
 CONCURRENT_ONCE = {
     "ackroo": [("ackroo.uc12-gift-reversal", "reverse-load")],
     "crmcom-webapi": [("crmcom-webapi.neg-duplicate-reference", "create")],
@@ -78,18 +99,19 @@ def robustness_checks(api: str, target: Target, spec: ApiSpec, *, seed: int = 0,
                 _malformed(walk, step, malformed, spec)
                 break
             walk.play(step)
-    for scenario_id, step_id, balance, amount in CONCURRENT_DEBITS.get(api, ()):
-        if scenario_id in scenarios:
-            _concurrent_debit(Walk(scenarios[scenario_id], spec, target), step_id, balance, amount, overdraw, spec)
+    for debit in CONCURRENT_DEBITS.get(api, ()):
+        if debit.scenario in scenarios:
+            _concurrent_debit(Walk(scenarios[debit.scenario], spec, target), debit, overdraw, spec)
     for scenario_id, step_id in CONCURRENT_ONCE.get(api, ()):
         if scenario_id in scenarios:
             _concurrent_once(Walk(scenarios[scenario_id], spec, target), step_id, once, spec)
     if not CONCURRENT_DEBITS.get(api):
-        overdraw.skipped = f"{api} has no partial debit (spends are capped by the scenarios' documented figures)"
+        overdraw.skipped = f"{api}: no concurrent debit is probed (a spend comes only with a new purchase)"
     return [malformed.result(), overdraw.result(), once.result()]
 
 
-def _balance(walk: Walk) -> Any:
+def balance_of(walk: Walk) -> Any:
+    """The body of the scenario's balance read right now (None when the scenario has none)."""
     read = next((s for s in walk.scenario.steps if s.operation == BALANCE_READS[walk.scenario.api]), None)
     request = walk.request(read) if read is not None else None
     return body_json(walk.send(request)) if request is not None else None
@@ -102,7 +124,7 @@ def _malformed(walk: Walk, step: Step, log: CheckLog, spec: ApiSpec) -> None:
         return
     body = json.loads(request.body)
     for name, raw in _variants(body).items():
-        before = _balance(walk)
+        before = balance_of(walk)
         variant = replace(request, body=raw)
         label = f"{step.operation}: {name}"
         try:
@@ -117,7 +139,7 @@ def _malformed(walk: Walk, step: Step, log: CheckLog, spec: ApiSpec) -> None:
                        step_id=step.operation, expected="the documented refusal, never a 5xx",
                        actual=response.status)
             continue
-        after = _balance(walk)
+        after = balance_of(walk)
         if refused(walk.scenario.api, response) and before != after:
             log.failed(label, f"{step.operation} with {name} was refused but the balance moved",
                        exchange=exchange, step_id=step.operation, expected=before, actual=after)
@@ -140,15 +162,19 @@ def _until(walk: Walk, step_id: str) -> Step | None:
     return None
 
 
-def _half(balance: Decimal | None) -> str | None:
-    """Each concurrent debit asks half the balance, so that together they ask three times what it holds."""
-    return None if balance is None or balance <= 0 else str((balance / 2).quantize(Decimal("0.01")))
+def _half(balance: Decimal | None) -> Decimal | None:
+    """Each concurrent debit asks half the balance, so that together they ask three times what it holds
+    (points stay whole)."""
+    if balance is None or balance <= 0:
+        return None
+    return (balance / 2).quantize(Decimal(1) if balance == balance.to_integral_value() else Decimal("0.01"))
 
 
-def _concurrently(walk: Walk, step: Step, amount: str | None = None) -> list[tuple[HttpRequest, HttpResponse]]:
+def _concurrently(walk: Walk, step: Step, amount: Decimal | None = None,
+                  asked: str = "amount") -> list[tuple[HttpRequest, HttpResponse]]:
+    if amount is not None:  # before signing: Antavo's signature covers the body
+        step = _asking(step, asked, amount)
     requests = [r for r in (walk.request(step) for _ in range(CONCURRENCY)) if r is not None]
-    if amount is not None:
-        requests = [_with_amount(r, amount) for r in requests]
 
     def send(request: HttpRequest) -> tuple[HttpRequest, HttpResponse]:
         return request, walk.send(request)
@@ -157,11 +183,21 @@ def _concurrently(walk: Walk, step: Step, amount: str | None = None) -> list[tup
         return list(pool.map(send, requests))
 
 
-def _with_amount(request: HttpRequest, amount: str) -> HttpRequest:
-    body = json.loads(request.body or b"{}")
-    if isinstance(body, dict) and "amount" in body:
-        return replace(request, body=json.dumps({**body, "amount": amount}).encode())
-    return request
+def _asking(step: Step, path: str, amount: Decimal) -> Step:
+    """The step asking `amount` at the dotted `path` of its body, written as the original value is (text or
+    number; points as an integer)."""
+    body = thaw(step.request.body)
+    *parents, key = path.split(".")
+    holder = body
+    for name in parents:
+        holder = holder.get(name) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict) or key not in holder:
+        return step
+    original = holder[key]
+    whole = amount == amount.to_integral_value()
+    holder[key] = str(amount) if isinstance(original, str) else int(amount) if isinstance(original, int) and whole \
+        else amount
+    return replace(step, request=replace(step.request, body=freeze(body)))
 
 
 def _money(value: Any) -> Decimal | None:
@@ -171,17 +207,18 @@ def _money(value: Any) -> Decimal | None:
         return None
 
 
-def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: CheckLog, spec: ApiSpec) -> None:
-    step = _until(walk, step_id)
+def _concurrent_debit(walk: Walk, debit: Debit, log: CheckLog, spec: ApiSpec) -> None:
+    step = _until(walk, debit.step)
     if step is None:
         return
+    balance = debit.balance
     log.requirements |= requirements_of(spec, step.operation)
-    before = _money(dig(_balance(walk) or {}, balance))
-    answers = _concurrently(walk, step, _half(before))
+    before = _money(dig(balance_of(walk) or {}, balance))
+    answers = _concurrently(walk, step, _half(before), debit.asked)
     if not answers:
         return
-    after = _money(dig(_balance(walk) or {}, balance))
-    taken = sum((_money(dig(body_json(r) or {}, amount)) or Decimal(0) for _, r in answers
+    after = _money(dig(balance_of(walk) or {}, balance))
+    taken = sum((abs(_money(dig(body_json(r) or {}, debit.taken)) or Decimal(0)) for _, r in answers
                  if not refused(walk.scenario.api, r)), Decimal(0))
     label = f"{CONCURRENCY} concurrent {step.operation} ({walk.scenario.id})"
     request, response = answers[-1]
@@ -190,7 +227,7 @@ def _concurrent_debit(walk: Walk, step_id: str, balance: str, amount: str, log: 
         log.skipped = f"the balance {balance} could not be read: the target is not in the scenario's state"
     elif all(refused(walk.scenario.api, r) for _, r in answers):
         log.skipped = f"{step.operation} was refused every time: the target is not in the scenario's state"
-    elif any(refused(walk.scenario.api, r) for _, r in answers):
+    elif not debit.refusable and any(refused(walk.scenario.api, r) for _, r in answers):
         request, response = next((q, r) for q, r in answers if refused(walk.scenario.api, r))
         log.failed(label, f"a partial debit sent with {CONCURRENCY - 1} others was refused (HTTP {response.status}): "
                    "a partial debit takes min(amount, balance) and is never refused for funds",

@@ -1,5 +1,6 @@
-"""Plan `security`: every operation a scenario authenticates refuses a missing and a wrong credential, no
-error leaks a stack trace, and Antavo refuses unsigned, tampered, stale, wrong-secret and replayed requests.
+"""Plan `security`: every operation a scenario authenticates refuses a missing and a wrong credential (and,
+where the spec scopes credentials, one of another merchant), no error leaks a stack trace, and Antavo
+refuses unsigned, tampered, stale, wrong-secret and replayed requests.
 
 Probes are sent in the middle of a scenario's walk (its `given` applied, its captures so far filled in),
 so the request is otherwise one the target accepts; a refused probe must change nothing.
@@ -20,6 +21,7 @@ from conformance.model.spec import ApiSpec
 from conformance.runner.auth import authenticate
 from conformance.runner.build import build_request
 from conformance.runner.plans.common import CheckLog, Walk, first_scenarios, leaks, refused, requirements_of
+from conformance.runner.plans.credential_scope import other_merchant_check
 from conformance.runner.scenarios import Target
 
 WRONG = "conformance-wrong-"
@@ -42,7 +44,8 @@ def security_checks(api: str, target: Target, spec: ApiSpec, *, seed: int = 0, m
     if api == "crmcom-webapi":  # its methods carry the token in the body (x-auth: body-token)
         authenticated = {op.operation_id for op in spec.operations
                          if (spec.document["paths"].get(op.path, {}).get(op.method, {}).get("x-auth") == "body-token")}
-    pairs = first_scenarios(load_scenarios(api).values(),
+    scenarios = load_scenarios(api)
+    pairs = first_scenarios(scenarios.values(),
                             lambda s: s.operation in authenticated and s.request.auth is None and s.expect.status < 300)
     for scenario, chosen in pairs:
         walk = Walk(scenario, spec, target)
@@ -54,7 +57,8 @@ def security_checks(api: str, target: Target, spec: ApiSpec, *, seed: int = 0, m
                     _escher(walk, step, escher_logs, trace)
                 break
             walk.play(step)
-    return [log.result() for log in (missing, wrong, trace, *escher_logs.values())]
+    scope = other_merchant_check(api, spec, target, scenarios.values())
+    return [log.result() for log in (missing, wrong, trace, *escher_logs.values())] + scope
 
 
 def _probe(walk: Walk, step: Any, missing: CheckLog, wrong: CheckLog, trace: CheckLog, spec: ApiSpec) -> None:
