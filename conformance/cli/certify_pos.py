@@ -27,12 +27,13 @@ from conformance.cli.certify_provider import parse_plans
 from conformance.cli.output import out
 from conformance.cli.scenario import check_apis, select
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, TargetError, UsageError
+from conformance.loader.inputs import run_inputs
 from conformance.loader.scenarios import load_scenarios
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
 from conformance.pos.till import STATE_ENV, Till
-from conformance.report.build import build_report
+from conformance.report.build import build_report, now
 from conformance.report.write import write_report
 from conformance.runner.plans.certify import closing
 from conformance.runner.pos.drivers import Driver, FunctionDriver, driver_for
@@ -75,12 +76,14 @@ def run_plans(api: str, scenarios: Sequence[Scenario], plans: Sequence[str], tar
     return results
 
 
-def pos_report(api: str, driver: str, results: Sequence[ScenarioResult], plans: Sequence[str]) -> dict[str, Any]:
+def pos_report(api: str, driver: str, results: Sequence[ScenarioResult], plans: Sequence[str], *,
+               started: str | None = None, scenarios: Sequence[Scenario] = ()) -> dict[str, Any]:
     """The pinned report (kind `pos`): the target is the driver; operations exercised are those the POS sent."""
     exercised = {verdict.label.split(" ", 1)[0] for result in results for step in result.steps
                  for verdict in step.verdicts if verdict.label.endswith(" sent") and verdict.passed}
     report = build_report(kind="pos", api=api, target=driver, results=results, spec=spec_for(api),
-                          plan=",".join(plans), exercised=exercised)
+                          plan=",".join(plans), exercised=exercised, started=started,
+                          inputs=run_inputs([api], [s.path for s in scenarios if s.path]))
     return {**report, "driver": driver}
 
 
@@ -203,6 +206,7 @@ def pos(
     plans = parse_pos_plans(plan)
     scenarios = chosen_scenarios(api, scenario or [])
     folder = report_dir or Path("reports") / f"pos-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    started = now()
     options: dict[str, Any] = {"api": api, "scenarios": scenarios, "plans": plans, "report_dir": folder,
                                "bundle": bundle}
     if driver is None:
@@ -219,7 +223,7 @@ def pos(
             out.print(f"certify pos {api}: simulator at {target.base_url}, driver {chosen.label}, "
                       f"{len(scenarios)} use case(s), plans {','.join(plans)}", markup=False)
         results = run_plans(api, scenarios, plans, target, chosen)
-    report = pos_report(api, chosen.label, results, plans)
+    report = pos_report(api, chosen.label, results, plans, started=started, scenarios=scenarios)
     html = write_report(folder, report)
     if bundle is not None:
         write_pos_bundle(bundle, folder, scenarios, chosen.label)

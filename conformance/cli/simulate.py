@@ -50,13 +50,13 @@ def simulate(
     token = control_token or secrets.token_urlsafe(18)
     config = SimulatorConfig(db=db, control_token=token, fault_profiles=tuple(fault or ()),
                              program_overrides=tuple(program or ()), access_log=access_log)
+    _port_free(host, port)
     try:
         app = build_app(config, api or served)
     except LedgerUnavailable as exc:
         raise UsageError(f"--db {exc}") from None
     except OSError as exc:  # the access log's file
         raise UsageError(f"--access-log {access_log}: {exc.strerror or exc}") from None
-    _port_free(host, port)
     origin = f"http://{host}:{port}"
     for name in app.providers:
         out.print(f"{name:<14} {origin}/{name}")
