@@ -8,6 +8,7 @@ Every probe is a variant of a documented scenario step, sent in the middle of th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -44,17 +45,25 @@ class Debit:
     taken: str
     asked: str = "amount"
     refusable: bool = False
+    awarded: str | None = None
+    """Where an answer says what it awarded as well (a purchase with a spend): the drop is spent - awarded."""
+    unique: tuple[str, ...] = ()
+    """Body fields each copy makes its own (a purchase's id and reference number), so none is a resubmission."""
 
 
 CONCURRENT_DEBITS = {
     "ackroo": [Debit("ackroo.uc11-gift-partial-debit", "redeem", "gc_balance", "amount_redeemed"),
                Debit("ackroo.uc09-loyalty-partial-debit", "redeem", "el_balance", "amount_redeemed")],
+    "crmcom": [Debit("crmcom.back-end-purchase-spend", "purchase", "balance", "total_spend_amount",
+                     "spend_request.amount", awarded="total_award_amount", unique=("id", "reference_number"))],
     "crmcom-webapi": [Debit("crmcom-webapi.five-step-flow", "spend", "data.wallet.balance",
                             "data.spend_reward_transaction.total_amount", "spend_amount", refusable=True)],
     "antavo": [Debit("antavo.neg-burn-above-balance", "spend-101-of-100", "spendable", "events.0.points",
                      "data.points", refusable=True)],
 }
-"""Concurrent debits per api (DESIGN 7 and 10): never overdraw; what the answers took is the balance's drop."""
+"""Concurrent debits per api (DESIGN 7 and 10): never overdraw; what the answers took (less what they awarded)
+is the balance's drop."""
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 CONCURRENT_ONCE = {
     "ackroo": [("ackroo.uc12-gift-reversal", "reverse-load")],
     "crmcom-webapi": [("crmcom-webapi.neg-duplicate-reference", "create")],
@@ -106,7 +115,7 @@ def robustness_checks(api: str, target: Target, spec: ApiSpec, *, seed: int = 0,
         if scenario_id in scenarios:
             _concurrent_once(Walk(scenarios[scenario_id], spec, target), step_id, once, spec)
     if not CONCURRENT_DEBITS.get(api):
-        overdraw.skipped = f"{api}: no concurrent debit is probed (a spend comes only with a new purchase)"
+        overdraw.skipped = f"{api}: no concurrent debit is probed"
     return [malformed.result(), overdraw.result(), once.result()]
 
 
@@ -170,17 +179,30 @@ def _half(balance: Decimal | None) -> Decimal | None:
     return (balance / 2).quantize(Decimal(1) if balance == balance.to_integral_value() else Decimal("0.01"))
 
 
-def _concurrently(walk: Walk, step: Step, amount: Decimal | None = None,
-                  asked: str = "amount") -> list[tuple[HttpRequest, HttpResponse]]:
+def _concurrently(walk: Walk, step: Step, amount: Decimal | None = None, asked: str = "amount",
+                  unique: tuple[str, ...] = ()) -> list[tuple[HttpRequest, HttpResponse]]:
     if amount is not None:  # before signing: Antavo's signature covers the body
         step = _asking(step, asked, amount)
-    requests = [r for r in (walk.request(step) for _ in range(CONCURRENCY)) if r is not None]
+    copies = [_own(step, unique, index) for index in range(CONCURRENCY)]
+    requests = [r for r in (walk.request(copy) for copy in copies) if r is not None]
 
     def send(request: HttpRequest) -> tuple[HttpRequest, HttpResponse]:
         return request, walk.send(request)
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         return list(pool.map(send, requests))
+
+
+def _own(step: Step, fields: tuple[str, ...], index: int) -> Step:
+    """Copy `index` of the step, with its own value of each of `fields` (a GUID keeps its shape)."""
+    body = thaw(step.request.body)
+    if not fields or not isinstance(body, dict):
+        return step
+    for name in fields:
+        value = body.get(name)
+        if isinstance(value, str):
+            body[name] = value[:-2] + f"{index:02x}" if GUID.match(value) else f"{value}-c{index}"
+    return replace(step, request=replace(step.request, body=freeze(body)))
 
 
 def _asking(step: Step, path: str, amount: Decimal) -> Step:
@@ -214,12 +236,14 @@ def _concurrent_debit(walk: Walk, debit: Debit, log: CheckLog, spec: ApiSpec) ->
     balance = debit.balance
     log.requirements |= requirements_of(spec, step.operation)
     before = _money(dig(balance_of(walk) or {}, balance))
-    answers = _concurrently(walk, step, _half(before), debit.asked)
+    answers = _concurrently(walk, step, _half(before), debit.asked, debit.unique)
     if not answers:
         return
     after = _money(dig(balance_of(walk) or {}, balance))
-    taken = sum((abs(_money(dig(body_json(r) or {}, debit.taken)) or Decimal(0)) for _, r in answers
-                 if not refused(walk.scenario.api, r)), Decimal(0))
+    accepted = [body_json(r) or {} for _, r in answers if not refused(walk.scenario.api, r)]
+    taken = sum((abs(_money(dig(body, debit.taken)) or Decimal(0)) for body in accepted), Decimal(0))
+    if debit.awarded is not None:
+        taken -= sum((_money(dig(body, debit.awarded)) or Decimal(0) for body in accepted), Decimal(0))
     label = f"{CONCURRENCY} concurrent {step.operation} ({walk.scenario.id})"
     request, response = answers[-1]
     exchange = Exchange(request, response, step.operation)
