@@ -1,0 +1,1 @@
+"""Certification of a POS integration: the suite plays the provider."""
