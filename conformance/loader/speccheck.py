@@ -15,6 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
 from conformance.core.errors import DataError
+from conformance.loader.driver import check_driver_schemas
 from conformance.loader.paths import specs_dir
 from conformance.loader.provenance import check_node_confidence, check_requirement_confidence
 from conformance.loader.specs import (
@@ -60,6 +61,8 @@ def check_all(root: Path | None = None, apis: tuple[str, ...] = (*API_IDS, "cont
             continue
         known_ops = {op.operation_id for op in iter_operations(api, spec.data)}
         problems.extend(check_requirements(reqs, known_ops, requirement_ids, (root or specs_dir()) / SEEDS))
+    if "control" in apis:  # a full check: the POS driver protocol's schemas too
+        problems.extend(check_driver_schemas(root))
     return problems
 
 
