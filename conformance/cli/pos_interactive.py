@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from conformance.cli.pos_wire import serve_simulator
 from conformance.core.errors import UsageError
+from conformance.loader.specs import spec_for
 from conformance.model.result import Finding, ScenarioResult
 from conformance.model.scenario import Scenario
 from conformance.runner.events import RunFinished, ScenarioFinished, ScenarioStarted, StepFinished
@@ -27,11 +27,9 @@ from conformance.runner.pos.interactive import (
     QUIT_KEY,
     SKIP_KEY,
     InteractiveEvent,
-    Judge,
     Keys,
     RequestSeen,
     StepAsked,
-    Till,
     TillSetUp,
     run_interactive,
 )
@@ -84,7 +82,7 @@ def _lines(event: InteractiveEvent) -> list[str]:
         lines = [f"-- Step {event.number}/{event.total} ({event.step_id}): {event.cashier}"]
         if event.medium:
             lines.append(f"   Present: {event.medium.get('type', 'card')} {event.medium.get('data', '')}")
-        lines.append(f"   Waiting for the till's {event.operation} request ({SKIP_KEY} = skip this step, "
+        lines.append(f"   Waiting for the till's {', '.join(event.operations)} ({SKIP_KEY} = skip this step, "
                      f"{QUIT_KEY} = end the session; {event.timeout_s:g} s)")
         return lines
     if isinstance(event, RequestSeen):
@@ -112,18 +110,19 @@ def _pairs(values: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={value}" for key, value in values.items())
 
 
-def interactive_session(api: str, scenarios: Iterable[Scenario], judge: Judge, *, port: int = 0,
-                        timeout_s: float = 120.0, out: TextIO | None = None,
-                        keys_from: TextIO | None = None) -> list[ScenarioResult]:
+def interactive_session(api: str, scenarios: Iterable[Scenario], *, timeout_s: float = 120.0,
+                        out: TextIO | None = None, keys_from: TextIO | None = None) -> list[ScenarioResult]:
     """Serve the simulator on 127.0.0.1, then walk a person at the till through `scenarios`."""
+    from conformance.cli.certify_pos import served_target  # certify_pos dispatches here: import when called
+
     out = out or sys.stdout
     with ExitStack() as stack:
         keys = stack.enter_context(terminal_keys(keys_from))
-        served = serve_simulator([api], stack, port=port)
-        till = Till(api, served.base_url(api), served.control())
-        out.write(f"Simulator for {api} on {served.origin} (stop with {QUIT_KEY}; {SKIP_KEY} skips a step)\n")
+        target = served_target(api, stack)
+        out.write(f"certify pos {api} --interactive: the simulator is at {target.base_url}\n"
+                  f"Keys: {SKIP_KEY} skips a step, {QUIT_KEY} ends the session.\n")
         try:
-            return render(run_interactive(scenarios, till, judge, keys, timeout_s=timeout_s), out)
+            return render(run_interactive(scenarios, spec_for(api), target, keys, timeout_s=timeout_s), out)
         except KeyboardInterrupt:
             out.write("\nSession interrupted\n")
             return []

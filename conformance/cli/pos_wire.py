@@ -1,5 +1,4 @@
-"""The simulator as the POS modes need it: its router and request validation handed to the runner as plain
-functions, and the simulator served on a loopback port for a till or pact's verifier to reach.
+"""The simulator's router and request validation, handed to the runner's POS modes as plain functions.
 
 Recorded traffic and pacts are judged without a running simulator, yet by the simulator's own reading of
 the spec (its routes, its request schemas); the runner may not import the simulator, so the CLI wires them.
@@ -8,28 +7,15 @@ the spec (its routes, its request schemas); the runner may not import the simula
 from __future__ import annotations
 
 import importlib
-import secrets
-import socket
-import threading
-import time
-from contextlib import ExitStack
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-import uvicorn
-
-from conformance.core.errors import TargetError
 from conformance.core.exchange import HttpRequest
 from conformance.model.spec import ApiSpec
 from conformance.runner.pos.pact import RequestCheck
 from conformance.runner.pos.recordings import Route
-from conformance.runner.setup import CONTROL_PATH, ControlSetup
-from conformance.simulator.app import SimulatorApp
 from conformance.simulator.routing import Match, Router
-from conformance.simulator.server import PROVIDERS, build_app
-from conformance.simulator.state import SimulatorConfig
+from conformance.simulator.server import PROVIDERS
 from conformance.simulator.validation import BadRequest, compile_operations, parse_body, validate_request
-from conformance.transport.live import HttpTransport
 
 
 def _match(router: Router, method: str, path: str) -> Match | None:
@@ -74,47 +60,3 @@ def request_check_for(spec: ApiSpec) -> RequestCheck:
 
     return check
 
-
-@dataclass(frozen=True)
-class Served:
-    """The simulator serving on a loopback port: where a till (or pact's verifier) reaches it."""
-
-    origin: str
-    token: str
-    app: SimulatorApp
-
-    def base_url(self, api: str) -> str:
-        return f"{self.origin}/{api}"
-
-    def control(self) -> ControlSetup:
-        return ControlSetup(HttpTransport(f"{self.origin}{CONTROL_PATH}"), self.token)
-
-
-def serve_simulator(apis: list[str], stack: ExitStack, *, host: str = "127.0.0.1", port: int = 0) -> Served:
-    """Start the simulator for `apis` with uvicorn in a thread (stopped and closed when `stack` closes)."""
-    token = secrets.token_urlsafe(18)
-    app = build_app(SimulatorConfig(control_token=token), apis)
-    stack.callback(app.close)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise TargetError(f"cannot serve the simulator on {host}:{port}: {exc.strerror or exc}") from None
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-    stack.callback(stop)
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise TargetError("the simulator did not start")
-        time.sleep(0.02)
-    return Served(f"http://{host}:{sock.getsockname()[1]}", token, app)

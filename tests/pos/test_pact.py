@@ -11,6 +11,7 @@ import pytest
 
 from conformance.core.errors import DataError
 from conformance.runner.pos.pact import load_pact
+from tests.conftest import run_cli
 from tests.pos.pact_support import CARD, DEVICE, certify
 
 EXAMPLE = Path(__file__).parent / "data" / "tiny-till-ackroo.pact.json"
@@ -127,3 +128,20 @@ def test_a_broken_pact_is_one_line_naming_the_file(tmp_path: Path, text: str, wh
         load_pact(path)
     assert "\n" not in str(caught.value) and str(caught.value).endswith(str(caught.value).split(where)[-1])
     assert where in str(caught.value)
+
+
+def test_certify_pos_pact_verifies_the_example_and_fails_a_forbidden_request(tmp_path: Path) -> None:
+    done = run_cli("certify", "pos", "--api", "ackroo", "--pact", str(EXAMPLE), "--report-dir", str(tmp_path / "ok"),
+                   env={"PACT_DO_NOT_TRACK": "true"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "ok" / "report.json").read_text())
+    assert report["kind"] == "pos" and report["pact"]["interactions"] == 2 and report["summary"]["pass"] == 2
+
+    def no_device(data: dict[str, Any]) -> None:
+        del _sale(data)["request"]["body"]["content"]["device_id"]
+
+    done = run_cli("certify", "pos", "--api", "ackroo", "--pact", str(_pact(tmp_path, no_device)), "--report-dir",
+                   str(tmp_path / "bad"), env={"PACT_DO_NOT_TRACK": "true"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "interaction 'a cash sale of two lines earns 1.30' (loyaltyCreditMulti): the request breaks the spec" \
+        in done.stdout and "'device_id' is a required property" in done.stdout

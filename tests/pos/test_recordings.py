@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,10 +13,11 @@ import vcr
 from conformance.core.errors import DataError
 from conformance.loader.paths import cassettes_dir
 from conformance.loader.scenarios import load_scenarios
+from conformance.loader.specs import spec_for
 from conformance.model.scenario import Scenario, thaw
 from conformance.runner.pos import recordings
-from tests.conftest import CONTROL_TOKEN
-from tests.pos.recorded_support import har_from_cassettes, route_of
+from tests.conftest import CONTROL_TOKEN, run_cli
+from tests.pos.recorded_support import har_from_cassettes, record_reference_pos, route_of
 
 CARD = "612573981949778930"
 SALES = ("ackroo.uc01-cash-credit", "ackroo.uc02-cash-credit-short-tender", "ackroo.uc07-split-tender",
@@ -27,55 +29,90 @@ def ackroo() -> list[Scenario]:
     return [s for s in load_scenarios().values() if s.api == "ackroo"]
 
 
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference POS's own traffic for every Ackroo use case, recorded by vcrpy while it was certified."""
+    folder = tmp_path_factory.mktemp("reference-pos")
+    live = record_reference_pos("ackroo", folder)
+    assert {r.outcome.value for r in live} == {"pass"}
+    return folder
+
+
 def _matched(recorded: list[recordings.Recorded], scenarios: list[Scenario]) -> recordings.Matching:
     return recordings.match(recordings.with_operations(recorded, "ackroo", route_of("ackroo")), scenarios)
 
 
-def test_the_suites_own_cassettes_match_their_scenarios_step_by_step(ackroo: list[Scenario]) -> None:
-    paths = [cassettes_dir() / "ackroo" / f"{sid}.yaml" for sid in SALES]
-    found = _matched([item for path in paths for item in recordings.read_cassette(path)], ackroo)
-    assert sorted(t.scenario.id for t in found.matched) == sorted(SALES)
+def _judged(found: recordings.Matching) -> dict[str, str]:
+    return {r.id: r.outcome.value for r in recordings.judge_recordings(found, spec_for("ackroo"))}
+
+
+def test_the_reference_pos_recorded_by_vcrpy_is_certified_offline(reference: Path, ackroo: list[Scenario]) -> None:
+    found = _matched(recordings.read_cassettes(reference), ackroo)
+    assert not found.unmatched and not found.missing
+    outcomes = _judged(found)
+    assert len(outcomes) == len(recordings_pos(ackroo)) and set(outcomes.values()) == {"pass"}
     uc08 = next(t for t in found.matched if t.scenario.id == "ackroo.uc08-refund")
-    assert [(e["step_id"], e["operation_id"]) for e in uc08.exchanges] == [
-        (step.id, step.operation) for step in recordings.pos_steps(uc08.scenario)]
+    assert [e["step_id"] for e in uc08.exchanges] == [a.step.id for a in recordings.actions(uc08.scenario)]
     first = next(t for t in found.matched if t.scenario.id == SALES[0]).exchanges[0]
-    assert first["request"]["body"]["cardnumber"] == "**************8930"
-    assert first["response"]["body"]["amount_funded"] == "1.30"
-    assert first["request"]["path"] == "/ackroo/transaction/loyalty/credit/multi"
-    assert first["api"] == "ackroo" and first["seq"] == 1
+    assert first["request"]["body"]["cardnumber"] == "**************8930" and first["operation_id"] == \
+        "loyaltyCreditMulti" and first["response"]["body"]["amount_funded"] == "1.30"
+    assert "t-1" not in json.dumps(found.matched[0].exchanges, default=str)
 
 
-def test_a_folder_of_cassettes_covers_every_pos_scenario_of_the_api(ackroo: list[Scenario]) -> None:
-    found = _matched(recordings.read_cassettes(cassettes_dir() / "ackroo"), ackroo)
-    pos = {s.id for s in ackroo if recordings.pos_steps(s)}
-    assert {t.scenario.id for t in found.matched} == pos and not found.missing
-    for traffic in found.matched:  # nothing taken from another scenario's cassette
-        assert {Path(item.group).stem for item in traffic.recorded} == {traffic.scenario.id}
+def test_without_names_the_recordings_are_matched_by_operation_and_body(reference: Path, tmp_path: Path,
+                                                                        ackroo: list[Scenario]) -> None:
+    """Cassettes named after nothing: each is cut into scenarios by the operations its actions send and the
+    values its bodies hold (uc01 and uc02 both send one credit)."""
+    names = {}
+    for number, path in enumerate(sorted(reference.glob("*.yaml"))):
+        (tmp_path / f"test-{number:02d}.yaml").write_bytes(path.read_bytes())
+        names[f"test-{number:02d}"] = path.stem
+    found = _matched(recordings.read_cassettes(tmp_path), ackroo)
+    assert not found.missing and not found.unmatched
+    for traffic in found.matched:
+        assert {names[Path(item.group).stem] for item in traffic.recorded} == {traffic.scenario.id}
 
 
-def test_a_har_with_one_page_per_scenario_matches_the_same_way(tmp_path: Path, ackroo: list[Scenario]) -> None:
-    paths = [cassettes_dir() / "ackroo" / f"{sid}.yaml" for sid in SALES]
-    har = har_from_cassettes(paths, tmp_path / "till.har", pages=True)
-    found = _matched(recordings.read_har(har), ackroo)
-    assert sorted(t.scenario.id for t in found.matched) == sorted(SALES)
+def test_a_har_of_the_same_traffic_is_judged_the_same(reference: Path, tmp_path: Path,
+                                                      ackroo: list[Scenario]) -> None:
+    paths = [reference / f"{sid}.yaml" for sid in SALES]
+    for pages in (True, False):
+        har = har_from_cassettes(paths, tmp_path / f"till-{pages}.har", pages=pages)
+        found = _matched(recordings.read_har(har), ackroo)
+        assert sorted(t.scenario.id for t in found.matched) == sorted(SALES) and not found.unmatched
+        assert set(_judged(found).values()) >= {"pass"} and all(
+            _judged(found)[sid] == "pass" for sid in SALES)
     entry = found.matched[0].exchanges[0]
     assert entry["at"] == "2026-01-01T12:00:00.000Z" and str(entry["duration_ms"]) == "3.5"
     assert found.matched[0].recorded[0].source == f"{har}#log.entries[0]"
 
 
-def test_a_har_without_pages_is_cut_into_scenarios_by_operation_and_body(tmp_path: Path,
-                                                                         ackroo: list[Scenario]) -> None:
-    """uc01 and uc02 both send one loyalty credit: the bodies tell them apart."""
+def test_a_recording_of_a_buggy_till_fails_naming_the_step_and_the_field(reference: Path, tmp_path: Path,
+                                                                          ackroo: list[Scenario]) -> None:
+    """Use case 7's till swapped the cash and debit slots of the tender list."""
+    text = (reference / "ackroo.uc07-split-tender.yaml").read_text()
+    swapped = text.replace('"tender_type_list":["7","20",', '"tender_type_list":["20","7",')
+    assert swapped != text
+    (tmp_path / "ackroo.uc07-split-tender.yaml").write_text(swapped)
+    found = _matched(recordings.read_cassettes(tmp_path), ackroo)
+    [result] = recordings.judge_recordings(
+        recordings.Matching(found.matched, (), ()), spec_for("ackroo"))
+    assert result.outcome.value == "fail"
+    assert any("tender_type_list" in f.message and f.step_id for f in result.findings), \
+        [f.message for f in result.findings]
+
+
+def test_the_suites_own_cassettes_name_their_scenario(ackroo: list[Scenario]) -> None:
+    """vcrpy's `metadata.scenario` names it; calls no action makes (the bad requests of a negative
+    scenario) are left over."""
     found = _matched(recordings.read_cassettes(cassettes_dir() / "ackroo"), ackroo)
-    har_paths = [cassettes_dir() / "ackroo" / f"{sid}.yaml" for sid in SALES]
-    har = har_from_cassettes(har_paths, tmp_path / "flat.har", pages=False)
-    flat = _matched(recordings.read_har(har), ackroo)
-    assert [t.scenario.id for t in flat.matched] == list(SALES)
-    by_id = {t.scenario.id: t for t in found.matched}
-    for traffic in flat.matched:
-        assert [e["request"]["body"] for e in traffic.exchanges] == [
-            e["request"]["body"] for e in by_id[traffic.scenario.id].exchanges]
-    assert not flat.unmatched
+    assert {t.scenario.id for t in found.matched} == {s.id for s in recordings_pos(ackroo)} and not found.missing
+    for traffic in found.matched:
+        assert {Path(item.group).stem for item in traffic.recorded} == {traffic.scenario.id}
+
+
+def recordings_pos(scenarios: list[Scenario]) -> list[Scenario]:
+    return [s for s in scenarios if recordings.actions(s)]
 
 
 def test_a_till_recorded_by_vcrpy_is_read_redacted_and_matched(live_simulator: object, tmp_path: Path,
@@ -120,3 +157,37 @@ def test_a_broken_recording_is_one_line_naming_the_file(tmp_path: Path, name: st
 def test_an_empty_folder_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no cassette"):
         recordings.read_cassettes(tmp_path)
+
+
+def _report(folder: Path) -> dict[str, Any]:
+    return dict(json.loads((folder / "report.json").read_text()))
+
+
+def test_certify_pos_cassettes_and_har_certify_the_recorded_reference_pos(reference: Path, tmp_path: Path) -> None:
+    done = run_cli("certify", "pos", "--api", "ackroo", "--cassettes", str(reference), "--report-dir",
+                   str(tmp_path / "c"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = _report(tmp_path / "c")
+    assert report["kind"] == "pos" and report["verdict"] == "certified" and report["summary"]["fail"] == 0
+    assert report["recording"]["unmatched"] == [] and CARD not in (tmp_path / "c" / "report.json").read_text()
+    har = har_from_cassettes([reference / f"{sid}.yaml" for sid in SALES], tmp_path / "till.har", pages=False)
+    done = run_cli("certify", "pos", "--api", "ackroo", "--har", str(har), *[a for sid in SALES
+                                                                              for a in ("--scenario", sid)],
+                   "--report-dir", str(tmp_path / "h"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _report(tmp_path / "h")["summary"]["pass"] == len(SALES)
+
+
+def test_certify_pos_on_a_buggy_or_broken_recording(reference: Path, tmp_path: Path) -> None:
+    (tmp_path / "bug").mkdir()
+    text = (reference / "ackroo.uc07-split-tender.yaml").read_text()
+    (tmp_path / "bug" / "ackroo.uc07-split-tender.yaml").write_text(
+        text.replace('"tender_type_list":["7","20",', '"tender_type_list":["20","7",'))
+    done = run_cli("certify", "pos", "--api", "ackroo", "--cassettes", str(tmp_path / "bug"), "--scenario",
+                   "ackroo.uc07-split-tender", "--report-dir", str(tmp_path / "r"))
+    assert done.returncode == 1 and "tender_type_list" in done.stdout, done.stdout + done.stderr
+    broken = tmp_path / "broken.har"
+    broken.write_text('{"log": {"entries": [\n  {"request": }\n]}}')
+    done = run_cli("certify", "pos", "--api", "ackroo", "--har", str(broken), "--report-dir", str(tmp_path / "x"))
+    assert done.returncode == 2 and done.stderr.strip() == f"error: {broken}:2: invalid JSON: Expecting value", \
+        done.stderr

@@ -1,39 +1,37 @@
 """A person at a real till: the suite sets the simulator up, says what to ring up, and judges what arrives.
 
-For each scenario the simulator is reset and seeded, then each POS step is asked of the cashier (its
-words and the test card to present) and the loop watches the simulator's exchange log for the request
-the step stands for. It arrives (and is judged), or the step times out (a fail: the till never sent it),
-or the person presses the skip key. Steps the control interface makes (a customer placing an order
-elsewhere) are sent by the loop itself. The loop only yields past-tense events; the terminal is the CLI's.
+The `--driver` session with a person in the driver's place: for each scenario the simulator is reset and
+seeded (session.py), each POS step is asked of the cashier (its words and the test card to present), and
+the loop watches the simulator's exchange log until the requests the step's action makes have arrived, the
+step times out, or the person presses the skip (or quit) key. What arrived is judged by the judge at once
+(nothing that did not arrive is a `pos.sent` finding). The provider's side of a use case is made by the
+suite, as in the driver session. The loop only yields past-tense events; the terminal is the CLI's.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-from conformance.core import jsonio
 from conformance.core.errors import TargetError
-from conformance.core.exchange import Exchange, HttpRequest, HttpResponse
-from conformance.loader.specs import load_control_spec
-from conformance.model.result import Finding, Outcome, ScenarioResult, StepResult, Verdict, worst
+from conformance.model.result import Finding, Outcome, ScenarioResult, StepResult, worst
 from conformance.model.scenario import Scenario, Step, thaw
-from conformance.model.template import MISSING, dig
-from conformance.runner.build import build_request
+from conformance.model.spec import ApiSpec
+from conformance.model.template import render
 from conformance.runner.events import Event, RunFinished, RunStarted, ScenarioFinished, ScenarioStarted, StepFinished
-from conformance.runner.redaction import redact_finding
-from conformance.runner.setup import CONTROL_PATH, ControlSetup, SetupFailed
+from conformance.runner.pos import wire
+from conformance.runner.pos.drivers import DriverReply
+from conformance.runner.pos.judge import SAME_AS, judge_step
+from conformance.runner.pos.session import PosTarget, _Session, _step_result, companions
+from conformance.runner.scenarios import Unresolved
+from conformance.runner.setup import SetupFailed
 
 Keys = Callable[[float], str | None]
 """Wait up to that many seconds for a key press; the key, or None (the terminal is the CLI's)."""
-Judge = Callable[[Scenario, Step, Mapping[str, Any]], list[Finding]]
-"""(scenario, POS step, the exchange-log entry of the request the till sent) -> findings."""
 SKIP_KEY = "s"
 QUIT_KEY = "q"
-CHECK_MISSING = "pos_request_missing"
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class TillSetUp:
 
 @dataclass(frozen=True)
 class StepAsked:
-    """The cashier is asked to do a step; the loop now waits for its request."""
+    """The cashier is asked to do a step; the loop now waits for its requests."""
 
     scenario_id: str
     step_id: str
@@ -57,14 +55,14 @@ class StepAsked:
     total: int
     cashier: str
     medium: Mapping[str, Any] | None
-    """The test card (type and data) to present, when the step names one."""
-    operation: str
+    """The test card (type and data) to present, when the action names one."""
+    operations: tuple[str, ...]
     timeout_s: float
 
 
 @dataclass(frozen=True)
 class RequestSeen:
-    """A request reached the simulator while the loop waited (the step's, or another)."""
+    """A request reached the simulator while the loop waited (one the step needs, or another)."""
 
     scenario_id: str
     step_id: str
@@ -78,19 +76,19 @@ class RequestSeen:
 InteractiveEvent = Event | TillSetUp | StepAsked | RequestSeen
 
 
-@dataclass(frozen=True)
-class Till:
-    """The simulator as the till sees it (the api's base URL) and as the suite drives it (/_control)."""
+class _Person:
+    """The driver seat, taken by a person: nothing to send, the till does it."""
 
-    api: str
-    base_url: str
-    control: ControlSetup
+    label = "a person at the till (interactive)"
+
+    def perform(self, action: Mapping[str, Any]) -> DriverReply:
+        return DriverReply(True)
 
 
-def run_interactive(scenarios: Iterable[Scenario], till: Till, judge: Judge, keys: Keys, *,
+def run_interactive(scenarios: Iterable[Scenario], spec: ApiSpec, target: PosTarget, keys: Keys, *,
                     timeout_s: float = 120.0, poll_s: float = 0.25) -> Iterator[InteractiveEvent]:
-    chosen = [s for s in scenarios if s.api == till.api]
-    yield RunStarted(till.base_url, tuple(s.id for s in chosen))
+    chosen = [s for s in scenarios if s.api == target.api]
+    yield RunStarted(target.base_url, tuple(s.id for s in chosen))
     results: list[ScenarioResult] = []
     quit_reason = ""
     for scenario in chosen:
@@ -99,149 +97,96 @@ def run_interactive(scenarios: Iterable[Scenario], till: Till, judge: Judge, key
             result = ScenarioResult(scenario.id, scenario.title, scenario.api, Outcome.SKIP, scenario.requirements,
                                     reason=quit_reason)
         else:
-            session = _Session(scenario, till, judge, keys, timeout_s, poll_s)
-            result = yield from session.run()
-            quit_reason = session.quit_reason
+            visit = _Visit(scenario, spec, target, keys, timeout_s, poll_s)
+            result = yield from visit.run()
+            quit_reason = visit.quit_reason
         results.append(result)
         yield ScenarioFinished(result)
     yield RunFinished(tuple(results))
 
 
-class _Session:
+class _Visit:
     """One scenario at the till."""
 
-    def __init__(self, scenario: Scenario, till: Till, judge: Judge, keys: Keys, timeout_s: float,
+    def __init__(self, scenario: Scenario, spec: ApiSpec, target: PosTarget, keys: Keys, timeout_s: float,
                  poll_s: float) -> None:
-        self.scenario, self.till, self.judge, self.keys = scenario, till, judge, keys
+        self.scenario, self.spec, self.keys = scenario, spec, keys
+        self.session = _Session(scenario, spec, target, _Person())
         self.timeout_s, self.poll_s = timeout_s, poll_s
-        self.seen = 0
-        self.captures: dict[str, Any] = {}
         self.quit_reason = ""
 
     def run(self) -> Generator[InteractiveEvent, None, ScenarioResult]:
-        scenario = self.scenario
+        scenario, session = self.scenario, self.session
         try:
-            self.till.control.apply(scenario)
-            self.seen = self._last_seq()
+            session.setup()
         except (SetupFailed, TargetError) as exc:
             reason = f"setup could not be applied: {exc}"
             return ScenarioResult(scenario.id, scenario.title, scenario.api, Outcome.ERROR, scenario.requirements,
                                   setup_findings=(Finding("setup", reason),), reason=reason)
         given = thaw(scenario.given)
-        yield TillSetUp(scenario.id, scenario.title, self.till.base_url, tuple(given.get("credentials") or ()),
+        yield TillSetUp(scenario.id, scenario.title, session.target.base_url, tuple(given.get("credentials") or ()),
                         tuple(given.get("cards") or given.get("customers") or ()))
-        pos_total = sum(1 for step in scenario.steps if step.pos is not None and not step.control)
+        asked = [s for s in scenario.steps if s.pos is not None and s.pos.action]
         steps: list[StepResult] = []
-        number = 0
-        for step in scenario.steps:
+        made_by_action: set[str] = set()
+        for index, step in enumerate(scenario.steps):
+            if step.id in made_by_action:
+                continue
+            if step.pos is None or not step.pos.action:
+                session.play(step)  # the provider's side of the use case
+                continue
+            made = companions(scenario, index)
+            made_by_action.update(s.id for s in made)
             if self.quit_reason:
                 result = StepResult(step.id, step.title, Outcome.SKIP, reason=self.quit_reason)
-            elif step.control:
-                result = self._control_step(step)
-            elif step.pos is None:
-                result = StepResult(step.id, step.title, Outcome.OMIT, reason="a provider test, not a till's step")
             else:
-                number += 1
-                result = yield from self._pos_step(step, number, pos_total)
+                result = yield from self._asked(step, made, asked.index(step) + 1, len(asked))
             steps.append(result)
             yield StepFinished(scenario.id, result)
-        outcome = worst((s.outcome for s in steps if s.outcome is not Outcome.OMIT), default=Outcome.SKIP)
-        return ScenarioResult(scenario.id, scenario.title, scenario.api, outcome, scenario.requirements, tuple(steps))
+        return ScenarioResult(scenario.id, scenario.title, scenario.api, worst((s.outcome for s in steps),
+                                                                               default=Outcome.SKIP),
+                              scenario.requirements, tuple(steps))
 
-    def _pos_step(self, step: Step, number: int, total: int) -> Generator[InteractiveEvent, None, StepResult]:
+    def _asked(self, step: Step, made: list[Step], number: int, total: int
+               ) -> Generator[InteractiveEvent, None, StepResult]:
         assert step.pos is not None
-        medium = (step.pos.action.get("customer") or {}).get("medium") if isinstance(
-            step.pos.action.get("customer"), Mapping) else step.pos.action.get("medium")
-        yield StepAsked(self.scenario.id, step.id, number, total, step.pos.cashier.strip(),
-                        thaw(medium) if isinstance(medium, Mapping) else None, step.operation, self.timeout_s)
+        context = self.session.walk.context
+        try:
+            action = render(thaw(step.pos.action), context.resolve)
+        except Unresolved as exc:
+            return StepResult(step.id, step.title, Outcome.SKIP, reason=f"not run: {exc}")
+        wanted = tuple(dict.fromkeys(s.operation for s in (step, *made) if not s.control))
+        needed = {SAME_AS.get(op, op) for op in wanted}  # either documented alternative will do
+        yield StepAsked(self.scenario.id, step.id, number, total, step.pos.cashier.strip(), _medium(action), wanted,
+                        self.timeout_s)
+        started = time.perf_counter()
+        sent: list[Mapping[str, Any]] = []
         deadline = time.monotonic() + self.timeout_s
         while True:
-            for entry in self._new_entries():
-                expected = entry.get("operation_id") == step.operation
+            for entry in self.session.exchanges():
+                sent.append(entry)
                 request = entry.get("request") or {}
                 yield RequestSeen(self.scenario.id, step.id, str(request.get("method", "")),
-                                  str(request.get("path", "")), int((entry.get("response") or {}).get("status", 0)),
-                                  entry.get("operation_id"), expected)
-                if expected:
-                    return self._judged(step, entry)
+                                  str(request.get("path", "")), wire.status(entry), entry.get("operation_id"),
+                                  SAME_AS.get(str(entry.get("operation_id")), entry.get("operation_id")) in needed)
             left = deadline - time.monotonic()
-            if left <= 0:
-                finding = Finding(CHECK_MISSING, f"step {step.id}: no {step.operation} request reached the "
-                                  f"simulator within {self.timeout_s:g} s ({step.pos.cashier.strip()[:120]})",
-                                  expected=step.operation, step_id=step.id)
-                return StepResult(step.id, step.title, Outcome.FAIL, (Verdict(finding.message, finding),))
+            if needed <= {SAME_AS.get(str(e.get("operation_id")), str(e.get("operation_id"))) for e in sent} \
+                    or left <= 0:
+                break  # all arrived, or judge what did (what did not is a `pos.sent` finding)
             key = self.keys(min(self.poll_s, left))
-            if key == SKIP_KEY:
-                return StepResult(step.id, step.title, Outcome.SKIP, reason="skipped at the till")
-            if key == QUIT_KEY:
-                self.quit_reason = "the session was ended at the till"
-                return StepResult(step.id, step.title, Outcome.SKIP, reason=self.quit_reason)
-
-    def _judged(self, step: Step, entry: Mapping[str, Any]) -> StepResult:
-        findings = [redact_finding(f) for f in self.judge(self.scenario, step, entry)]
-        body = (entry.get("response") or {}).get("body")
-        for name, path in step.capture.items():
-            value = dig(body, path)
-            if value is not MISSING:
-                self.captures[name] = value
-        verdicts = tuple(Verdict(f.message, f) for f in findings) or (Verdict(f"{step.operation} as expected"),)
-        return StepResult(step.id, step.title, Outcome.FAIL if findings else Outcome.PASS, verdicts,
-                          as_exchange(entry))
-
-    def _control_step(self, step: Step) -> StepResult:
-        """Send a step of the control interface (its templates from `given` and what the till's answers held)."""
-        given = thaw(self.scenario.given)
-
-        def resolve(name: str) -> Any:
-            root, _, rest = name.partition(".")
-            source = given if root == "given" else self.captures.get(root, MISSING)
-            value = source if not rest or source is MISSING else dig(source, rest)
-            if value is MISSING:
-                raise LookupError(name)
-            return value
-
-        try:
-            request = build_request(step, load_control_spec().operation(step.operation), resolve)
-            response = self.till.control.send(replace(request, path=request.path.removeprefix(CONTROL_PATH)))
-        except LookupError as exc:
-            return StepResult(step.id, step.title, Outcome.SKIP, reason=f"not run: {{{{{exc.args[0]}}}}} unknown")
-        except TargetError as exc:
-            return StepResult(step.id, step.title, Outcome.ERROR, reason=str(exc))
-        if response.status >= 300:
-            return StepResult(step.id, step.title, Outcome.ERROR,
-                              reason=f"{step.operation} answered {response.status}")
-        return StepResult(step.id, step.title, Outcome.PASS, (Verdict(f"{step.operation} sent"),))
-
-    def _new_entries(self) -> list[Mapping[str, Any]]:
-        entries = self._exchanges(self.seen)
-        if entries:
-            self.seen = max(int(e.get("seq", 0)) for e in entries)
-        return entries
-
-    def _last_seq(self) -> int:
-        entries = self._exchanges(0)
-        return max((int(e.get("seq", 0)) for e in entries), default=0)
-
-    def _exchanges(self, since: int) -> list[Mapping[str, Any]]:
-        query = urlencode({"api": self.till.api, "since": since})
-        answer = self.till.control.send(HttpRequest("GET", f"/exchanges?{query}"))
-        if answer.status != 200:
-            raise TargetError(f"GET {CONTROL_PATH}/exchanges answered {answer.status}")
-        body = answer.json()
-        return list(body.get("exchanges") or []) if isinstance(body, Mapping) else []
+            if key in (SKIP_KEY, QUIT_KEY):
+                if key == QUIT_KEY:
+                    self.quit_reason = "the session was ended at the till"
+                return StepResult(step.id, step.title, Outcome.SKIP, reason=self.quit_reason or "skipped at the till")
+        judgement = judge_step(self.scenario.api, self.spec, step, sent, action=action, reported=None, companions=made,
+                               resolve=context.resolve, requirements=self.scenario.requirements)
+        context.captures.update(judgement.captures)
+        if step.control or step.operation == "webApiLogin" or any(wire.masked(v) for v in judgement.captures.values()):
+            self.session.play(step)  # the customer's side, or the suite's own token for the steps it makes
+        return _step_result(step, judgement, (time.perf_counter() - started) * 1000)
 
 
-def as_exchange(entry: Mapping[str, Any]) -> Exchange:
-    """An exchange-log entry (already redacted) as the report's evidence."""
-    request, response = entry.get("request") or {}, entry.get("response") or {}
-    query = str(request.get("query") or "")
-    return Exchange(
-        HttpRequest(str(request.get("method", "")), str(request.get("path", "")) + (f"?{query}" if query else ""),
-                    dict(request.get("headers") or {}), _bytes(request.get("body"))),
-        HttpResponse(int(response.get("status", 0)), dict(response.get("headers") or {}), _bytes(response.get("body"))),
-        entry.get("operation_id"))
-
-
-def _bytes(body: Any) -> bytes:
-    return b"" if body is None else jsonio.dumps(body).encode("utf-8")
-
+def _medium(action: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    customer = action.get("customer")
+    medium = customer.get("medium") if isinstance(customer, Mapping) else action.get("medium")
+    return medium if isinstance(medium, Mapping) else None

@@ -26,8 +26,13 @@ from conformance.core import jsonio
 from conformance.core.errors import DataError
 from conformance.core.redact import mask_cards_in_text, redact, redact_headers, redact_query
 from conformance.loader.yamlio import Located, load_yaml
+from conformance.model.result import Outcome, ScenarioResult, worst
 from conformance.model.scenario import Scenario, Step, thaw
-from conformance.model.template import TEMPLATE
+from conformance.model.spec import ApiSpec
+from conformance.model.template import TEMPLATE, render
+from conformance.runner.pos.judge import ACTION_OPERATIONS, READS, SAME_AS, judge_step
+from conformance.runner.pos.session import _step_result, companions
+from conformance.runner.scenarios import Unresolved, _Context
 
 Route = Callable[[str, str], str | None]
 """(method, path relative to an api's base URL) -> operationId, or None. The CLI hands in the simulator's
@@ -47,8 +52,9 @@ class Recorded:
     group: str = ""
     """The recording session it belongs to (a cassette file, a HAR page): a scenario never spans two."""
     scenario_hint: str | None = None
-    """The scenario a cassette's vcrpy `metadata.scenario` names (the suite's own cassettes do), or the
-    title of the HAR page the entry belongs to."""
+    """The scenario a cassette's vcrpy `metadata.scenario` names (the suite's own cassettes do), else the
+    cassette's file name (`ackroo.uc01-cash-credit.yaml`), or the title of the HAR page of the entry; it
+    counts only when it is a scenario id."""
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -83,7 +89,7 @@ def read_cassette(path: Path) -> list[Recorded]:
     except (ValueError, KeyError, TypeError) as exc:
         raise located.error((), f"not a vcrpy cassette: {exc}") from None
     meta = located.data.get("metadata")
-    hint = meta.get("scenario") if isinstance(meta, dict) and isinstance(meta.get("scenario"), str) else None
+    hint = meta.get("scenario") if isinstance(meta, dict) and isinstance(meta.get("scenario"), str) else path.stem
     recorded = []
     for index, (request, response) in enumerate(zip(requests, responses, strict=True)):
         headers = {str(k): _last(v) for k, v in dict(request.headers or {}).items()}
@@ -243,17 +249,72 @@ def operation_of(route: Route, method: str, path: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One driver action of a scenario as a recording holds it: its step, the later steps the same action
+    makes (a Web API sale previews, creates and spends), and the operations it may send."""
+
+    step: Step
+    made: tuple[Step, ...]
+    allowed: frozenset[str]
+    """Operations (documented alternatives folded, judge.SAME_AS) the action may send."""
+    needs: frozenset[str]
+    """Operations that complete it: its steps' own."""
+
+
+def _same(operation: Any) -> str:
+    return SAME_AS.get(str(operation), str(operation))
+
+
+def actions(scenario: Scenario) -> list[Action]:
+    """Each driver action of the scenario a POS sends requests for, control-interface steps left out."""
+    found = []
+    for index, step in enumerate(scenario.steps):
+        if step.pos is None or not step.pos.action or step.control:
+            continue
+        made = tuple(s for s in companions(scenario, index) if not s.control)
+        needs = frozenset(_same(s.operation) for s in (step, *made))
+        kind = str(step.pos.action.get("action"))
+        allowed = needs | {_same(op) for op in ACTION_OPERATIONS.get(scenario.api, {}).get(kind, ())}
+        found.append(Action(step, made, frozenset(allowed), needs))
+    return found
+
+
+@dataclass(frozen=True)
 class ScenarioTraffic:
-    """A scenario's POS steps and the recorded exchange of each, in order (each exchange names its step)."""
+    """A scenario's actions and the recorded exchanges of each, in order."""
 
     scenario: Scenario
-    steps: tuple[Step, ...]
-    recorded: tuple[Recorded, ...]
+    groups: tuple[tuple[Action, tuple[Recorded, ...]], ...]
+
+    @property
+    def recorded(self) -> tuple[Recorded, ...]:
+        return tuple(item for _, items in self.groups for item in items)
 
     @property
     def exchanges(self) -> list[dict[str, Any]]:
-        """The exchange-log entries the judge reads, each with the `step_id` it was matched to."""
-        return [{**item.exchange, "step_id": step.id} for step, item in zip(self.steps, self.recorded, strict=True)]
+        """The exchange-log entries the judge reads, each with the `step_id` of the action it was matched to."""
+        return [{**item.exchange, "step_id": action.step.id} for action, items in self.groups for item in items]
+
+    def judged(self, spec: ApiSpec) -> ScenarioResult:
+        """Each action's recorded exchanges judged as the driver session judges live ones; what the till
+        showed (figures, receipt codes) is not in a recording and is not judged."""
+        scenario = self.scenario
+        context = _Context(scenario)
+        results = []
+        for action, items in self.groups:
+            step = action.step
+            assert step.pos is not None
+            try:
+                given = {k: v for k, v in render(thaw(step.pos.action), context.resolve).items() if k != "receipt"}
+            except Unresolved:
+                given = None
+            judgement = judge_step(scenario.api, spec, step, [item.exchange for item in items], action=given,
+                                   reported=None, companions=action.made, resolve=context.resolve,
+                                   requirements=scenario.requirements)
+            context.captures.update(judgement.captures)
+            results.append(_step_result(step, judgement, 0.0))
+        return ScenarioResult(scenario.id, scenario.title, scenario.api, worst(r.outcome for r in results),
+                              scenario.requirements, tuple(results))
 
 
 @dataclass(frozen=True)
@@ -265,30 +326,43 @@ class Matching:
     """Recorded exchanges that belong to no matched scenario."""
 
 
-def pos_steps(scenario: Scenario) -> tuple[Step, ...]:
-    """The steps a POS performs (they have a `pos` block and are not control-interface calls)."""
-    return tuple(step for step in scenario.steps if step.pos is not None and not step.control)
+def judge_recordings(matching: Matching, spec: ApiSpec) -> list[ScenarioResult]:
+    """Every matched scenario judged; a scenario no recording matched is skipped, saying so."""
+    results = [traffic.judged(spec) for traffic in matching.matched]
+    for scenario in matching.missing:
+        wanted = ", ".join(a.step.operation for a in actions(scenario))
+        results.append(ScenarioResult(scenario.id, scenario.title, scenario.api, Outcome.SKIP, scenario.requirements,
+                                      reason=f"no recorded traffic matched its POS actions ({wanted})"))
+    return results
 
 
 def match(recorded: Sequence[Recorded], scenarios: Iterable[Scenario]) -> Matching:
     """Match each recording session (a cassette, a HAR page) to scenarios, sessions in order.
 
-    A session whose cassette names its scenario is matched to that scenario's POS steps only, in order,
-    other calls in between left over (a test that also sent bad requests). Otherwise the session is cut, left to
-    right, into runs whose operations equal a scenario's POS steps; where several fit at one place, the
-    one whose request bodies agree best with the recording wins (uc01 and uc02 both send one credit),
-    then one not matched yet, then the longer. Scenarios that send the very same requests cannot be told
-    apart this way: give each its own HAR page titled with the scenario id (or one cassette each).
+    Exchanges are shared out among a scenario's actions in order: an exchange stays with the current action
+    while its operation is one the action may send, and moves on to the next action once the current one
+    has sent all its steps' operations. A session that names its scenario (vcrpy metadata, the cassette's
+    file name, a HAR page title) is matched to that scenario only, whatever it holds (an action that sent
+    nothing is judged so); calls no action may send are left over. Otherwise the session is cut, left to
+    right, into runs that complete some scenario's every action; where several fit at one place, the one
+    whose request bodies agree best with the recording wins (uc01 and uc02 both send one credit), then
+    one not matched yet, then the longer. Scenarios that send the very same requests cannot be told apart
+    this way: give each its own HAR page titled with the scenario id (or one cassette each).
     """
-    every = {scenario.id: (scenario, pos_steps(scenario)) for scenario in scenarios}
+    every = {scenario.id: (scenario, actions(scenario)) for scenario in scenarios}
     candidates = {key: value for key, value in every.items() if value[1]}
     done: dict[str, ScenarioTraffic] = {}
     unmatched: list[Recorded] = []
     for session in _sessions(recorded):
         hint = session[0].scenario_hint
         if hint in every:  # the recording says which scenario it is: no other may claim it
-            named = candidates.get(hint)
-            unmatched.extend(_match_named(session, *named, done) if named and hint not in done else session)
+            named = candidates.get(str(hint))
+            if named is None or str(hint) in done:
+                unmatched.extend(session)
+                continue
+            groups, left, _ = _share(session, 0, named[1], strict=False)
+            done[named[0].id] = _traffic(named[0], named[1], session, groups)
+            unmatched.extend(session[i] for i in left)
         else:
             unmatched.extend(_match_runs(session, list(candidates.values()), done))
     missing = tuple(scenario for scenario, _ in candidates.values() if scenario.id not in done)
@@ -305,54 +379,74 @@ def _sessions(recorded: Sequence[Recorded]) -> list[list[Recorded]]:
     return sessions
 
 
-def _match_named(session: Sequence[Recorded], scenario: Scenario, steps: tuple[Step, ...],
-                 done: dict[str, ScenarioTraffic]) -> list[Recorded]:
-    """The scenario's steps in order, each taking the next exchange of its operation; the rest is left over."""
-    taken: list[Recorded] = []
-    left: list[Recorded] = []
-    for item in session:
-        if len(taken) < len(steps) and item.exchange.get("operation_id") == steps[len(taken)].operation:
-            taken.append(item)
+def _share(session: Sequence[Recorded], start: int, acts: Sequence[Action], *, strict: bool
+           ) -> tuple[list[list[int]], list[int], int]:
+    """(exchange indexes per action, indexes left over, where it stopped). Strict (a run among others): a
+    complete action takes nothing more but reads (a second credit is another sale), and the run stops at the first
+    exchange no action may take or once the last action is complete."""
+    groups: list[list[int]] = [[] for _ in acts]
+    left: list[int] = []
+    current, index = 0, start
+    while index < len(session):
+        operation = _same(session[index].exchange.get("operation_id"))
+        complete = acts[current].needs <= {_same(session[i].exchange.get("operation_id")) for i in groups[current]}
+        if strict and complete and current == len(acts) - 1:
+            break
+        following = current + 1 < len(acts) and operation in acts[current + 1].allowed
+        again = not strict or operation in READS  # a complete action may read again, not sell again
+        if operation in acts[current].allowed and not (complete and (following or not again)):
+            groups[current].append(index)
+        elif following and groups[current]:
+            current += 1
+            groups[current].append(index)
+        elif strict:
+            break
         else:
-            left.append(item)
-    if len(taken) == len(steps):
-        done[scenario.id] = ScenarioTraffic(scenario, steps, tuple(taken))
-        return left
-    return list(session)
+            left.append(index)
+        index += 1
+    return groups, left, index
 
 
-def _match_runs(session: Sequence[Recorded], candidates: Sequence[tuple[Scenario, tuple[Step, ...]]],
+def _traffic(scenario: Scenario, acts: Sequence[Action], session: Sequence[Recorded],
+             groups: Sequence[Sequence[int]]) -> ScenarioTraffic:
+    return ScenarioTraffic(scenario, tuple((action, tuple(session[i] for i in indexes))
+                                           for action, indexes in zip(acts, groups, strict=True)))
+
+
+def _match_runs(session: Sequence[Recorded], candidates: Sequence[tuple[Scenario, list[Action]]],
                 done: dict[str, ScenarioTraffic]) -> list[Recorded]:
     left: list[Recorded] = []
     index = 0
     while index < len(session):
-        best: tuple[tuple[int, int, int], Scenario, tuple[Step, ...]] | None = None
-        for scenario, steps in candidates:
-            window = session[index:index + len(steps)]
-            if [item.exchange.get("operation_id") for item in window] != [step.operation for step in steps]:
+        best: tuple[tuple[int, int, int], Scenario, list[Action], list[list[int]], int] | None = None
+        for scenario, acts in candidates:
+            groups, _, end = _share(session, index, acts, strict=True)
+            if not all(groups) or not acts[-1].needs <= {_same(session[i].exchange.get("operation_id"))
+                                                         for i in groups[-1]}:
                 continue
-            rank = (_likeness(steps, window), 0 if scenario.id in done else 1, len(steps))
+            likeness = sum(_likeness(action.step, session[indexes[0]]) for action, indexes in zip(acts, groups,
+                                                                                                   strict=True))
+            rank = (likeness, 0 if scenario.id in done else 1, end - index)
             if best is None or rank > best[0]:
-                best = (rank, scenario, steps)
+                best = (rank, scenario, acts, groups, end)
         if best is None or best[1].id in done:
             left.append(session[index])
             index += 1
             continue
-        _, scenario, steps = best
-        done[scenario.id] = ScenarioTraffic(scenario, steps, tuple(session[index:index + len(steps)]))
-        index += len(steps)
+        _, scenario, acts, groups, end = best
+        done[scenario.id] = _traffic(scenario, acts, session, groups)
+        index = end
     return left
 
 
-def _likeness(steps: Sequence[Step], window: Sequence[Recorded]) -> int:
-    """Literal request values of the steps that the recorded bodies hold at the same place, less those
-    they hold differently (templated values say nothing)."""
+def _likeness(step: Step, item: Recorded) -> int:
+    """Literal request values of the step that the recorded body holds at the same place, less those it
+    holds differently (templated values say nothing)."""
     score = 0
-    for step, item in zip(steps, window, strict=True):
-        actual = dict(_leaves(item.exchange["request"].get("body")))
-        for key, value in _leaves(redact(thaw(step.request.body))):
-            if key in actual and not (isinstance(value, str) and TEMPLATE.search(value)):
-                score += 1 if str(actual[key]) == str(value) else -1
+    actual = dict(_leaves(item.exchange["request"].get("body")))
+    for key, value in _leaves(redact(thaw(step.request.body))):
+        if key in actual and not (isinstance(value, str) and TEMPLATE.search(value)):
+            score += 1 if str(actual[key]) == str(value) else -1
     return score
 
 
