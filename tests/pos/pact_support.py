@@ -1,4 +1,4 @@
-"""What the pact tests share: a tiny till that speaks Ackroo (the consumer), its pact, and the wiring that
+"""What the pact tests share: the reference POS as a pact consumer of Ackroo, its pact, and the wiring that
 certifies a pact against the simulator (the spec pass alone, or with pact-python's verifier)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import os
 from functools import cache
 from typing import Any
 
-import httpx
 from pact import Pact, match
 
 from conformance.cli.pos_wire import request_check_for, route_for
@@ -15,6 +14,7 @@ from conformance.loader.scenarios import load_scenarios
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
+from conformance.pos.till import Till
 from conformance.runner.pos.pact import PactFile, certify_pact
 from conformance.runner.setup import ControlSetup
 from conformance.transport.live import HttpTransport
@@ -28,26 +28,17 @@ SALE = {"device_id": DEVICE, "cardnumber": CARD, "clerk_id": "", "ackroo_id": ""
         "tender_type_list": ["13", "0", "0", "0", "0"], "promo_id_list": []}
 
 
-class TinyTill:
-    """Just enough of a POS to earn loyalty on a sale and read a card's balances."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-
-    def sale(self, body: dict[str, Any]) -> dict[str, Any]:
-        answer = self.client.post("/transaction/loyalty/credit/multi", json=body)
-        answer.raise_for_status()
-        return dict(answer.json())
-
-    def balance(self, card: str) -> dict[str, Any]:
-        answer = self.client.post("/device/card", json={"device_id": DEVICE, "cardnumber": card})
-        answer.raise_for_status()
-        return dict(answer.json())
+def reference_till(base_url: str) -> Till:
+    """The reference POS (conformance.pos) configured for Ackroo at `base_url` (pact's mock provider)."""
+    till = Till(lambda url: HttpTransport(url).send)
+    assert till.perform({"action": "configure", "api": "ackroo", "base_url": base_url,
+                         "credentials": {"token": "t-1", "device_id": DEVICE}}) == {"ok": True}
+    return till
 
 
 def till_pact() -> Pact:
-    """The till's expectations of Ackroo, each given as the scenario whose state it needs."""
-    pact = Pact("tiny-till", "ackroo").with_specification("V4")
+    """The reference POS's expectations of Ackroo, each given as the scenario whose state it needs."""
+    pact = Pact("reference-pos", "ackroo").with_specification("V4")
     (pact.upon_receiving("a cash sale of two lines earns 1.30").given("ackroo.uc01-cash-credit")
      .with_request("POST", "/transaction/loyalty/credit/multi").with_header("Authorization", "Bearer t-1")
      .with_body(SALE, content_type="application/json")
@@ -55,8 +46,8 @@ def till_pact() -> Pact:
      .with_body({"amount_funded": "1.30", "el_balance": "1.30", "transaction_number": match.str("1")},
                 content_type="application/json"))
     (pact.upon_receiving("a balance check shows gift and loyalty").given("ackroo.uc13-balance-check")
-     .with_request("POST", "/device/card").with_header("Authorization", "Bearer t-1")
-     .with_body({"device_id": DEVICE, "cardnumber": CARD}, content_type="application/json")
+     .with_request("GET", "/device/card").with_header("Authorization", "Bearer t-1")
+     .with_query_parameter("device_id", DEVICE).with_query_parameter("cardnumber", CARD)
      .will_respond_with(200)
      .with_body({"gift": "25.00", "loyalty": "7.30", "active": True}, content_type="application/json"))
     return pact
