@@ -23,6 +23,10 @@ def test_demo_certifies_the_simulator_and_writes_pinned_reports(tmp_path: Path) 
     certifications = sorted((tmp_path / "demo").glob("certify-*/report.json"))
     assert len(certifications) == len(sorted((tmp_path / "demo").glob("provider-*/report.json")))
     assert all(json.loads(path.read_text())["verdict"] == "certified" for path in certifications)
+    pos_reports = [json.loads(path.read_text()) for path in sorted((tmp_path / "demo").glob("pos-*/report.json"))]
+    assert len(pos_reports) == len(certifications), "the reference POS is certified for every api"
+    assert all(r["kind"] == "pos" and r["verdict"] == "certified" for r in pos_reports)
+    assert "certify pos (reference POS" in result.stdout
     reports = sorted((tmp_path / "demo").glob("provider-*/report.json"))
     assert reports, "one report per simulated api"
     for path in reports:

@@ -7,7 +7,7 @@ the reference POS in-process), the plans (`use-cases`, `resilience`), and the pi
 
 from __future__ import annotations
 
-import difflib
+import logging
 import os
 import secrets
 import socket
@@ -23,9 +23,11 @@ from typing import Any
 import typer
 
 from conformance.cli import pos_modes
+from conformance.cli.certify_provider import parse_plans
 from conformance.cli.output import out
 from conformance.cli.scenario import check_apis, select
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, TargetError, UsageError
+from conformance.loader.scenarios import load_scenarios
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
@@ -46,13 +48,7 @@ MODES = ("--driver", "--interactive", "--cassettes", "--har", "--pact")
 
 
 def parse_pos_plans(text: str | None) -> list[str]:
-    names = [n.strip() for n in (text or "use-cases").split(",") if n.strip()]
-    for name in names:
-        if name not in POS_PLANS:
-            close = difflib.get_close_matches(name, POS_PLANS, 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(POS_PLANS)}"
-            raise UsageError(f"--plan: unknown plan {name!r}{hint}")
-    return names
+    return parse_plans(text, POS_PLANS, default="use-cases")
 
 
 def chosen_scenarios(api: str, ids: Sequence[str]) -> list[Scenario]:
@@ -75,7 +71,7 @@ def run_plans(api: str, scenarios: Sequence[Scenario], plans: Sequence[str], tar
     if "use-cases" in plans:
         results += certify_pos(scenarios, spec_for(api), target, driver)
     if "resilience" in plans:
-        results += resilience(api, scenarios, target, driver)
+        results += resilience(api, list(load_scenarios(api).values()), spec_for(api), target, driver)
     return results
 
 
@@ -111,6 +107,7 @@ def serve(app: Any, stack: ExitStack) -> str:
     """Serve an ASGI app with uvicorn on a free 127.0.0.1 port, in a thread, until the stack closes."""
     import uvicorn
 
+    logging.getLogger("uvicorn.error").addFilter(_not_a_drop)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -129,6 +126,12 @@ def serve(app: Any, stack: ExitStack) -> str:
 
     stack.callback(stop)
     return f"http://127.0.0.1:{port}"
+
+
+def _not_a_drop(record: logging.LogRecord) -> bool:
+    """The resilience plan closes connections on purpose (drop-after-commit): not an error to print."""
+    return not (record.exc_info and record.exc_info[0] is not None
+                and record.exc_info[0].__name__ == "DroppedConnection")
 
 
 def simulator_app(api: str, stack: ExitStack, token: str) -> Any:

@@ -20,8 +20,11 @@ from rich.progress import Progress
 from conformance.cli.output import err, interactive, out
 from conformance.cli.scenario import check_apis
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, DataError, UsageError
+from conformance.loader.inputs import run_inputs
+from conformance.loader.scenarios import iter_scenario_files as scenario_files
 from conformance.loader.specs import spec_for
 from conformance.model.result import Outcome, ScenarioResult
+from conformance.report.build import now
 from conformance.report.certification import provider_report, write_certification
 from conformance.runner.plans import PLAN_ORDER
 from conformance.runner.plans.certify import closing, live_target, run_plans
@@ -34,12 +37,13 @@ PLAN_HELP = ("Comma-separated plans: spec, scenarios, stateful (not built yet), 
              "(default: all).")
 
 
-def parse_plans(text: str | None) -> list[str]:
-    names = [n.strip() for n in (text or ",".join(PLAN_ORDER)).split(",") if n.strip()]
+def parse_plans(text: str | None, known: Sequence[str] = PLAN_ORDER, default: str | None = None) -> list[str]:
+    """`--plan a,b`: the names, each one of `known` (default: `default`, or all of them)."""
+    names = [n.strip() for n in (text or default or ",".join(known)).split(",") if n.strip()]
     for name in names:
-        if name not in PLAN_ORDER:
-            close = difflib.get_close_matches(name, PLAN_ORDER, 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(PLAN_ORDER)}"
+        if name not in known:
+            close = difflib.get_close_matches(name, known, 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
             raise UsageError(f"--plan: unknown plan {name!r}{hint}")
     return names
 
@@ -90,6 +94,7 @@ def provider(
     if base_url is None and (control_url or setup):
         raise UsageError("--control-url and --setup drive a live target: give its --base-url too")
     folder = report_dir or Path("reports") / f"provider-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    started = now()
     with ExitStack() as stack:
         target, label = (_in_process(api, stack) if base_url is None
                          else live_target(base_url, control_url, control_token, setup, timeout, stack))
@@ -97,7 +102,8 @@ def provider(
     results = omit(results, omitted, str(capabilities)) if omitted else results
     results, warnings = apply_confidence(results, strict=strict)
     report = provider_report(api=api, target=label, results=results, warnings=warnings, spec=spec_for(api),
-                             plans=plans, strict=strict, seed=seed)
+                             plans=plans, strict=strict, seed=seed, started=started,
+                             inputs=run_inputs([api], scenario_files(api) if "scenarios" in plans else ()))
     html = write_certification(folder, report)
     summary = report["summary"]
     out.print(f"{api}: {report['verdict']} ({summary['pass']} pass, {summary['fail']} fail, {summary['error']} "

@@ -46,5 +46,11 @@ def _print(report: ApiCoverage) -> None:
         text = " ".join(requirement.text.split())
         text = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 3] + "..."
         out.print(f"  uncovered MUST {requirement.id}: {text}", markup=False)
+    others = [r.id for r in report.uncovered if r not in report.uncovered_must]
+    if others:
+        out.print(f"  uncovered (not MUST): {', '.join(others)}", markup=False)
+    if report.not_tested:
+        out.print("  not tested, each with its not_tested_reason in requirements.yaml: "
+                  f"{', '.join(r.id for r in report.not_tested)}", markup=False)
     if report.unexercised:
         out.print(f"  operations not exercised: {', '.join(report.unexercised)}", markup=False)

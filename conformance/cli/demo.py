@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,13 @@ import typer
 
 from conformance.cli.output import err, out
 from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, EXIT_USAGE
+from conformance.loader.inputs import run_inputs
 from conformance.loader.scenarios import load_scenarios
 from conformance.loader.speccheck import check_all
 from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
-from conformance.report.build import build_report
+from conformance.report.build import build_report, combine_reports, now
 from conformance.report.certification import provider_report, write_certification
-from conformance.report.html import render_page, render_section
 from conformance.report.write import write_report
 from conformance.runner.events import RunFinished
 from conformance.runner.plans import PLAN_ORDER
@@ -38,19 +39,40 @@ from conformance.transport.inprocess import AsgiTransport
 
 NOT_BUILT = (
     "the stateful oracle plan of certify provider",
-    "certification of the reference POS (certify pos)",
+    "the other modes of certify pos (--interactive, --cassettes, --har, --pact)",
 )
 
 
 def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
     """`certify provider` of the simulator, after its scenarios: the plans other than the scenarios."""
     plans = [name for name in PLAN_ORDER if name != "scenarios"]
+    started = now()
     results, warnings = apply_confidence(run_plans(api, target, plans, seed=0, max_examples=10, report_dir=folder),
                                          strict=False)
     report = provider_report(api=api, target=f"conformance simulator /{api} (in-process)", results=results,
-                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0)
+                             warnings=warnings, spec=spec_for(api), plans=plans, strict=False, seed=0,
+                             started=started, inputs=run_inputs([api]))
     write_certification(folder, report)
     return report
+
+
+def _certify_reference_pos(simulator: Any, token: str, apis: Sequence[str], report_dir: Path,
+                           stack: ExitStack) -> list[dict[str, Any]]:
+    """`certify pos` of the reference POS against the same simulator, every use case and the resilience plan."""
+    from conformance.cli.certify_pos import POS_PLANS, inprocess_target, pos_report, reference_driver, run_plans
+
+    reports = []
+    for api in apis:
+        target, send_for = inprocess_target(simulator, api, token, stack, "http://demo")
+        driver = reference_driver(send_for)
+        results = run_plans(api, list(load_scenarios(api).values()), POS_PLANS, target, driver)
+        report = pos_report(api, driver.label, results, POS_PLANS)
+        write_report(report_dir / f"pos-{api}", report)
+        reports.append(report)
+        summary = report["summary"]
+        out.print(f"{api:<14} {report['verdict']:<14} certify pos (reference POS; plans {report['plan']}): "
+                  f"{summary['pass']} pass, {summary['fail']} fail, {summary['skip']} skip", markup=False)
+    return reports
 
 
 def demo(
@@ -75,6 +97,7 @@ def demo(
         stack.callback(control_transport.close)
         control = ControlSetup(control_transport, token)
         for api in apis:
+            started = now()
             scenarios = list(load_scenarios(api).values())
             if not scenarios:
                 unscripted.append(api)
@@ -89,7 +112,8 @@ def demo(
             exercised = {s.operation for sc in scenarios for s in sc.steps}
             report = build_report(kind="provider", api=api, target=f"conformance simulator /{api} (in-process)",
                                   results=results, spec=spec_for(api), plan="documented use cases",
-                                  exercised=exercised)
+                                  exercised=exercised, started=started,
+                                  inputs=run_inputs([api], [sc.path for sc in scenarios if sc.path]))
             write_report(report_dir / f"provider-{api}", report)
             reports.append(report)
             summary = report["summary"]
@@ -102,15 +126,14 @@ def demo(
             reports.append(certified)
             out.print(f"{api:<14} {certified['verdict']:<14} certify provider (plans {certified['plan']}): "
                       f"{certified['summary']['pass']} pass, {certified['summary']['fail']} fail", markup=False)
+        reports += _certify_reference_pos(simulator, token, apis, report_dir, stack)
     missing = [api for api in ("ackroo", "crmcom-webapi", "crmcom", "antavo") if api not in apis]
     notes = [f"not simulated in this build yet: {', '.join(missing)}"] if missing else []
     if unscripted:
         notes.append(f"simulated but without scenarios yet: {', '.join(unscripted)}")
     notes.append("not built yet: " + "; ".join(NOT_BUILT))
-    intro = "".join(f"<p class=meta>{note}</p>" for note in notes)
-    index = report_dir / "report.html"
-    index.write_text(render_page("conformance demo: the simulator against every documented use case",
-                                 [render_section(r) for r in reports], intro), encoding="utf-8")
+    index = write_report(report_dir, combine_reports(reports, target="conformance simulator (in-process)"),
+                         title="conformance demo: the simulator against every documented use case", notes=notes)
     for note in notes:
         out.print(note, markup=False)
     out.print(f"report: {index.resolve()}", markup=False)

@@ -17,8 +17,8 @@ from conformance.cli.output import out
 from conformance.core import jsonio
 from conformance.core.exchange import Exchange
 from conformance.loader.cassettes import BASE_URL, dump_cassette
-from conformance.loader.programs import iter_program_files
-from conformance.loader.specs import requirements_file, spec_file, spec_for
+from conformance.loader.inputs import run_inputs as loader_inputs
+from conformance.loader.specs import spec_for
 from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
 from conformance.report.build import build_report
@@ -76,25 +76,32 @@ class Recorder:
         return None
 
 
+def api_reports(results: Iterable[ScenarioResult], scenarios: Iterable[Scenario], target: str, plan: str,
+                started: str | None = None, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One report per api of a scenario run, each naming the data files (with their sha256) it read."""
+    results, scenarios = list(results), list(scenarios)
+    reports = []
+    for api in sorted({s.api for s in scenarios}):
+        mine = [s for s in scenarios if s.api == api]
+        exercised = {step.operation for s in mine for step in s.steps}
+        report = build_report(kind="provider", api=api, target=target, results=[r for r in results if r.api == api],
+                              spec=spec_for(api), plan=plan, exercised=exercised, started=started,
+                              inputs=loader_inputs([api], [s.path for s in mine if s.path]))
+        reports.append({**report, **(extra or {})})
+    return reports
+
+
 def write_reports(report_dir: Path, results: Iterable[ScenarioResult], scenarios: Iterable[Scenario],
                   target: str, plan: str, extra: dict[str, Any] | None = None) -> list[Path]:
     """report.json, junit.xml and report.html per api, under `report_dir/provider-<api>/`."""
-    results, scenarios = list(results), list(scenarios)
-    pages = []
-    for api in sorted({s.api for s in scenarios}):
-        exercised = {step.operation for s in scenarios if s.api == api for step in s.steps}
-        report = build_report(kind="provider", api=api, target=target, results=[r for r in results if r.api == api],
-                              spec=spec_for(api), plan=plan, exercised=exercised)
-        pages.append(write_report(report_dir / f"provider-{api}", {**report, **(extra or {})}))
-    return pages
+    return [write_report(report_dir / f"provider-{report['api']}", report)
+            for report in api_reports(results, scenarios, target, plan, extra=extra)]
 
 
 def run_inputs(scenarios: Iterable[Scenario]) -> list[Path]:
     """The data files a run of these scenarios read: their specs, the control spec, scenarios, programs."""
     scenarios = list(scenarios)
-    apis = sorted({s.api for s in scenarios})
-    return [*(f(api) for api in apis for f in (spec_file, requirements_file)), spec_file("control"),
-            *(Path(s.path) for s in scenarios if s.path), *iter_program_files()]
+    return loader_inputs({s.api for s in scenarios}, [s.path for s in scenarios if s.path])
 
 
 def write_run_bundle(bundle: Path, key_path: Path | None, scenarios: Iterable[Scenario],

@@ -8,8 +8,11 @@ import typer
 
 from conformance import __version__
 from conformance.cli import cards, cassettes, certify, coverage, demo, pos_driver, scenario, simulate, specs, verify
-from conformance.cli.output import err, out
+from conformance.cli.output import err, out, readable_help
 from conformance.core.errors import HarnessError
+from conformance.loader.paths import set_overlay
+
+readable_help()
 
 app = typer.Typer(
     name="conformance",
@@ -46,6 +49,7 @@ def _root(
 
 def main() -> None:
     """Console-script entry point: a HarnessError is a message and an exit code, never a traceback."""
+    set_overlay(None)  # `--data` holds for one command
     try:
         app()
     except HarnessError as exc:

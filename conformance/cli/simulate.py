@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import typer
 import uvicorn
 
 from conformance.cli.output import err, out
-from conformance.core.errors import UsageError
+from conformance.core.errors import TargetError, UsageError
 from conformance.engine.ledger import LedgerUnavailable
 from conformance.model.spec import API_IDS
 from conformance.simulator.faults import PROFILES, unknown_profiles
@@ -28,6 +29,8 @@ def simulate(
     program: list[Path] = typer.Option(None, "--program", help="Extra reward program file (repeatable)."),
     fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable); the "
                                     "profiles are listed below. A reset keeps them; /_control/faults clears them."),
+    access_log: str | None = typer.Option(None, "--access-log", help="Write one line per request (redacted) with "
+                                          "its validation result to FILE, or `-` for the terminal."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
     problems = unknown_profiles(fault or ())
@@ -44,11 +47,14 @@ def simulate(
             raise typer.BadParameter(f"{path}: no such file", param_hint="--program")
     token = control_token or secrets.token_urlsafe(18)
     config = SimulatorConfig(db=db, control_token=token, fault_profiles=tuple(fault or ()),
-                             program_overrides=tuple(program or ()))
+                             program_overrides=tuple(program or ()), access_log=access_log)
     try:
         app = build_app(config, api or served)
     except LedgerUnavailable as exc:
         raise UsageError(f"--db {exc}") from None
+    except OSError as exc:  # the access log's file
+        raise UsageError(f"--access-log {access_log}: {exc.strerror or exc}") from None
+    _port_free(host, port)
     origin = f"http://{host}:{port}"
     for name in app.providers:
         out.print(f"{name:<14} {origin}/{name}")
@@ -63,6 +69,17 @@ def simulate(
         uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="on")
     finally:
         app.close()
+
+
+def _port_free(host: str, port: int) -> None:
+    """Say so in one line (exit 3) before any URL is printed when the port is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise TargetError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another simulator? "
+                              "choose another --port)") from None
 
 
 simulate.__doc__ = (simulate.__doc__ or "") + "\n\nFault profiles (--fault NAME), each a realistic provider " \

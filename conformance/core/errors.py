@@ -4,6 +4,7 @@
     ├── DataError        a bad spec, scenario, program or cassette file (carries file and line) -> exit 2
     ├── UsageError       a bad command line or combination of options                          -> exit 2
     ├── TargetError      the harness could not reach or drive the target                       -> exit 3
+    │   └── Unreachable  no connection at all: a run stops at the first one
     └── InternalError    a bug in the harness itself
 """
 
@@ -45,6 +46,10 @@ class TargetError(HarnessError):
     """The target could not be reached or driven (connection refused, timeout, driver crashed)."""
 
     exit_code = EXIT_TARGET
+
+
+class Unreachable(TargetError):
+    """No connection to the target at all (refused, unknown host): a run stops at the first one."""
 
 
 class InternalError(HarnessError):

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.core.money import to_decimal
-from conformance.loader.paths import scenarios_dir
+from conformance.loader.paths import data_folders, scenarios_dir
 from conformance.loader.schemacheck import check_schema
 from conformance.loader.yamlio import Located, Pointer, load_yaml
 from conformance.model.program import (
@@ -37,15 +37,17 @@ def programs_dir() -> Path:
 
 
 def iter_program_files(directory: Path | str | None = None) -> Iterator[Path]:
-    """The program files :func:`load_programs` reads, in name order."""
-    folder = Path(directory) if directory is not None else programs_dir()
-    yield from sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    """The program files :func:`load_programs` reads, in name order (the `--data` overlay's replace the
+    bundled ones of the same name)."""
+    folders = [Path(directory)] if directory is not None else data_folders("scenarios", "programs")
+    by_name = {p.name: p for folder in folders for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")]}
+    yield from (by_name[name] for name in sorted(by_name))
 
 
 def load_program(path: Path | str) -> Program:
     """Load and validate one program file; raises DataError naming the file and line."""
     located = load_yaml(path)
-    _check_no_floats(located, located.data, ())
+    located = Located(located.path, _exact_numbers(located, located.data, ()), located.lines)
     check_schema(located, "program")
     return _build(located)
 
@@ -67,17 +69,19 @@ def load_programs(directory: Path | str | None = None) -> dict[str, Program]:
 # --- validation ---------------------------------------------------------------------------------------
 
 
-def _check_no_floats(located: Located, value: Any, where: Pointer) -> None:
-    """A YAML float anywhere in a program is refused: amounts and rates are exact decimal strings."""
+def _exact_numbers(located: Located, value: Any, where: Pointer) -> Any:
+    """A YAML float becomes the exact decimal it was written as (`rate: 0.10` is "0.1", never a binary
+    float), as in scenario files; infinities and NaN are refused."""
     if isinstance(value, float):
-        place = "/".join(str(part) for part in where) or "(top level)"
-        raise located.error(where, f'{place}: {value!r} is a float; write it as a decimal string, e.g. "{value}"')
+        if value != value or value in (float("inf"), float("-inf")):
+            place = "/".join(str(part) for part in where) or "(top level)"
+            raise located.error(where, f"{place}: {value!r} is not a finite number")
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_no_floats(located, item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_no_floats(located, item, (*where, index))
+        return {key: _exact_numbers(located, item, (*where, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact_numbers(located, item, (*where, index)) for index, item in enumerate(value)]
+    return value
 
 
 # --- building the model -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import DataError
-from conformance.loader.paths import scenarios_dir
+from conformance.loader.paths import data_folders, data_key
 from conformance.loader.programs import load_programs
 from conformance.loader.schemacheck import check_schema, suggest
 from conformance.loader.specs import load_control_spec, spec_for
@@ -33,8 +33,8 @@ _TEMPLATED = ("request", "expect", "pos")
 
 
 @cache
-def _program_apis(root: Path) -> dict[str, str]:
-    return {program.id: program.api for program in load_programs(root / "programs").values()}
+def _program_apis(key: tuple[Path, Path | None]) -> dict[str, str]:
+    return {program.id: program.api for program in load_programs().values()}
 
 
 # --- public entry points --------------------------------------------------------------------------------
@@ -43,26 +43,40 @@ def _program_apis(root: Path) -> dict[str, str]:
 def iter_scenario_files(source: Path | str | None = None) -> Iterator[Path]:
     """The scenario files of every api, of one api (`source` an api id), or under a folder, in name order."""
     if source is None or (isinstance(source, str) and source in API_IDS):
-        folders = [scenarios_dir() / api for api in ([source] if source else API_IDS)]
-    else:
-        folders = [Path(source)]
-    for folder in folders:
-        if folder.is_file():
-            yield folder
-            continue
-        found = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and "programs" not in
-                 p.relative_to(folder).parts]
-        yield from sorted(found)
+        for api in [source] if source else API_IDS:  # the `--data` overlay's files replace same-named ones
+            by_name = {p.relative_to(folder): p for folder in data_folders("scenarios", str(api))
+                       for p in _yaml_files(folder)}
+            yield from (by_name[name] for name in sorted(by_name))
+        return
+    folder = Path(source)
+    yield from [folder] if folder.is_file() else sorted(_yaml_files(folder))
 
 
-def load_scenarios(source: Path | str | None = None, specs: Mapping[str, ApiSpec] | None = None) -> dict[str, Scenario]:
-    """Every scenario of every api, of one api id, or under a folder, by id; a duplicate id is a DataError."""
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and "programs" not in
+            p.relative_to(folder).parts]
+
+
+def load_scenarios(source: Path | str | None = None, specs: Mapping[str, ApiSpec] | None = None,
+                   broken: list[DataError] | None = None) -> dict[str, Scenario]:
+    """Every scenario of every api, of one api id, or under a folder, by id; a duplicate id is a DataError.
+
+    With a `broken` list, a file that cannot be loaded is added to it and skipped instead of stopping all.
+    """
     scenarios: dict[str, Scenario] = {}
     for path in iter_scenario_files(source):
-        scenario = load_scenario(path, specs)
-        if scenario.id in scenarios:
-            raise DataError(path, _line_of_id(path), f"duplicate scenario id {scenario.id!r} "
-                            f"(also in {scenarios[scenario.id].path})")
+        try:
+            scenario = load_scenario(path, specs)
+            if scenario.id in scenarios:
+                raise DataError(path, _line_of_id(path), f"duplicate scenario id {scenario.id!r} "
+                                f"(also in {scenarios[scenario.id].path})")
+        except DataError as exc:
+            if broken is None:
+                raise
+            broken.append(exc)
+            continue
         scenarios[scenario.id] = scenario
     return scenarios
 
@@ -132,7 +146,7 @@ def _check_program(located: Located, api: str) -> None:
     program = located.data.get("program")
     if program is None:
         return
-    programs = _program_apis(scenarios_dir())
+    programs = _program_apis(data_key())
     if program not in programs:
         raise located.error(("program",), f"unknown program {program!r}{suggest(program, programs)}"
                             " (see scenarios/programs/)")

@@ -37,7 +37,9 @@ def check_schema(located: Located, name: str) -> None:
     errors = list(bundled_validator(name).iter_errors(located.data))
     if not errors:
         return
-    described = sorted((describe(error) for error in errors), key=lambda d: located.line_of(d[0]))
+    # a misspelt key is said first: the `required` error it causes at the same object is its consequence
+    described = sorted((describe(error) for error in errors),
+                       key=lambda d: (" (did you mean " not in d[1], located.line_of(d[0])))
     pointer, message = described[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     raise located.error(pointer, message + more)

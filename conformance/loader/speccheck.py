@@ -100,11 +100,26 @@ def _openapi_errors(spec: Located) -> Iterator[DataError]:
     try:
         errors = list(OpenAPIV31SpecValidator(spec.data).iter_errors())
     except Exception as exc:  # the validator itself can choke on a badly broken document
-        yield spec.error((), f"not a valid OpenAPI 3.1 document: {exc}")
+        if not _is_unresolvable(exc):  # a broken $ref is said once, at its own line, by _unresolved_refs
+            yield spec.error((), f"not a valid OpenAPI 3.1 document: {_short(exc)}")
         return
     for error in errors:
         pointer = tuple(error.absolute_path)
         yield spec.error(pointer, f"OpenAPI 3.1: {error.message[:300]}")
+
+
+def _is_unresolvable(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, Unresolvable) or type(exc).__name__ in ("PointerToNowhere", "RefResolutionError"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _short(exc: Exception) -> str:
+    """An exception in one short line: never the document it quotes (a spec is 100 KB)."""
+    text = str(exc).split(" within {", 1)[0].splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _provenance(spec: Located, pointer: Pointer, node: Mapping[str, Any], what: str) -> Iterator[DataError]:
@@ -190,8 +205,7 @@ def _examples(spec: Located, base: str, registry: Any) -> Iterator[DataError]:
         for where, value in samples:
             try:
                 errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-            except Unresolvable as exc:
-                yield spec.error((*pointer, "schema"), f"unresolvable reference: {exc}")
+            except Unresolvable:  # said once, at the $ref's own line, by _unresolved_refs
                 break
             for error in errors[:3]:
                 at = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -16,17 +16,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from conformance.core.errors import DataError
-from conformance.loader.paths import specs_dir
+from conformance.loader.paths import data_file, data_key, specs_dir
 from conformance.loader.yamlio import Located, load_yaml
 from conformance.model.spec import API_IDS, HTTP_METHODS, ApiSpec, Operation, Requirement
 
 
 def spec_file(api: str, root: Path | None = None) -> Path:
-    return (root or specs_dir()) / api / "openapi.yaml"
+    return root / api / "openapi.yaml" if root else data_file("specs", api, "openapi.yaml")
 
 
 def requirements_file(api: str, root: Path | None = None) -> Path:
-    return (root or specs_dir()) / api / "requirements.yaml"
+    return root / api / "requirements.yaml" if root else data_file("specs", api, "requirements.yaml")
 
 
 def iter_operations(api: str, document: Mapping[str, Any]) -> Iterator[Operation]:
@@ -117,12 +117,12 @@ def spec_for(api: str) -> ApiSpec:
     """One api's spec from the data in use (cached per data folder: specs are read-only at run time)."""
     if api not in API_IDS:
         raise DataError(specs_dir() / api, None, f"unknown api {api!r}; known: {', '.join(API_IDS)}")
-    return _cached_spec(api, specs_dir())
+    return _cached_spec(api, data_key())
 
 
 @cache
-def _cached_spec(api: str, root: Path) -> ApiSpec:
-    return load_spec(api, root)
+def _cached_spec(api: str, key: tuple[Path, Path | None]) -> ApiSpec:
+    return load_spec(api)
 
 
 def load_all_specs() -> dict[str, ApiSpec]:

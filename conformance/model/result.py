@@ -91,6 +91,8 @@ class ScenarioResult:
     reason: str = ""
     """Why the scenario was skipped or errored before its steps, in plain words."""
     duration_ms: float = 0.0
+    unreachable: str = ""
+    """Set when the target could not be connected to at all (the run stops there): the error, in one line."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -80,12 +80,12 @@ class AckrooClient(PosClient):
             return {"spent": money(spent), "amount_due": money(basket_total(action.get("lines")) - spent),
                     "balance": money(answer.get("el_balance")), "gift_balance": money(answer.get("gc_balance")),
                     "reference": str(answer.get("transaction_number", ""))}
-        answer = self.call("loyaltyCreditMulti", body=self._basket(action)).json()
+        answer = self.call("loyaltyCreditMulti", body=self._basket(action), queue=True).json()
         return {"award": money(answer.get("amount_funded")), "balance": money(answer.get("el_balance")),
                 "reference": str(answer.get("transaction_number", ""))}
 
     def do_refund(self, action: Mapping[str, Any]) -> Result:
-        answer = self.call("loyaltyRefundMulti", body=self._basket(action)).json()
+        answer = self.call("loyaltyRefundMulti", body=self._basket(action), queue=True).json()
         return {"balance": money(answer.get("el_balance")), "reference": str(answer.get("transaction_number", ""))}
 
     def do_gift_load(self, action: Mapping[str, Any]) -> Result:

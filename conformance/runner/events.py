@@ -57,6 +57,8 @@ class ScenarioFinished:
 class RunFinished:
     results: tuple[ScenarioResult, ...]
     at: str = field(default_factory=_now)
+    halted: str = ""
+    """Why the run stopped before its last scenario (unreachable target, --fail-fast); empty when it did not."""
 
     @property
     def summary(self) -> dict[str, int]:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.checks.schema import response_schema
-from conformance.core.errors import TargetError
+from conformance.core.errors import TargetError, Unreachable
 from conformance.core.exchange import Exchange, HttpRequest, HttpResponse
 from conformance.core.redact import mask_cards_in_text
 from conformance.loader.specs import load_control_spec
@@ -85,11 +85,15 @@ def _frozen_at(scenario: Scenario) -> datetime | None:
 
 
 def run(scenarios: Iterable[Scenario], specs: Mapping[str, ApiSpec], targets: Mapping[str, Target],
-        label: str = "") -> Iterator[Event]:
-    """Run scenarios in order; a scenario whose api has no target is skipped, with the reason."""
+        label: str = "", *, fail_fast: bool = False) -> Iterator[Event]:
+    """Run scenarios in order; a scenario whose api has no target is skipped, with the reason.
+
+    The run stops at the first scenario that could not connect to its target at all (the others would only
+    say the same), and with `fail_fast` at the first that did not pass; RunFinished then says why."""
     chosen = list(scenarios)
     yield RunStarted(label, tuple(s.id for s in chosen))
-    results = []
+    results: list[ScenarioResult] = []
+    halted = ""
     for scenario in chosen:
         target = targets.get(scenario.api)
         events = run_scenario(scenario, specs[scenario.api], target) if target else _without_target(scenario)
@@ -97,7 +101,18 @@ def run(scenarios: Iterable[Scenario], specs: Mapping[str, ApiSpec], targets: Ma
             yield event
             if isinstance(event, ScenarioFinished):
                 results.append(event.result)
-    yield RunFinished(tuple(results))
+                halted = _halt(event.result, fail_fast)
+        if halted:
+            break
+    yield RunFinished(tuple(results), halted=halted)
+
+
+def _halt(result: ScenarioResult, fail_fast: bool) -> str:
+    if result.unreachable:
+        return result.unreachable
+    if fail_fast and result.outcome in (Outcome.FAIL, Outcome.ERROR):
+        return f"--fail-fast: {result.id} did not pass"
+    return ""
 
 
 def _without_target(scenario: Scenario) -> Iterator[Event]:
@@ -118,23 +133,29 @@ def run_scenario(scenario: Scenario, spec: ApiSpec, target: Target) -> Iterator[
         finding = Finding("setup", reason, requirements=scenario.requirements)
         yield ScenarioFinished(ScenarioResult(
             scenario.id, scenario.title, scenario.api, Outcome.ERROR, scenario.requirements,
-            setup_findings=(finding,), reason=reason, duration_ms=_since(started)))
+            setup_findings=(finding,), reason=reason, duration_ms=_since(started),
+            unreachable=str(exc) if isinstance(exc, Unreachable) else ""))
         return
     context = _Context(scenario)
     halted = ""
     steps: list[StepResult] = []
+    unreachable = ""
     for step in scenario.steps:
         if halted:
             result = StepResult(step.id, step.title, Outcome.SKIP, reason=halted)
         else:
-            result = yield from _run_step(scenario, spec, target, step, context)
+            try:
+                result = yield from _run_step(scenario, spec, target, step, context)
+            except Unreachable as exc:
+                unreachable = str(exc)
+                result = StepResult(step.id, step.title, Outcome.ERROR, reason=unreachable)
             if result.outcome is Outcome.ERROR:
                 halted = f"not run: step {step.id} could not be completed"
         steps.append(result)
         yield StepFinished(scenario.id, result)
     outcome = worst(step.outcome for step in steps)
     yield ScenarioFinished(ScenarioResult(scenario.id, scenario.title, scenario.api, outcome, scenario.requirements,
-                                          tuple(steps), duration_ms=_since(started)))
+                                          tuple(steps), duration_ms=_since(started), unreachable=unreachable))
 
 
 def _run_step(scenario: Scenario, spec: ApiSpec, target: Target, step: Step,
@@ -161,6 +182,8 @@ def _run_step(scenario: Scenario, spec: ApiSpec, target: Target, step: Step,
                    redact_request(request), base_url)
     try:
         response = send(request)
+    except Unreachable:
+        raise
     except TargetError as exc:  # its message quotes the path: mask what the path may carry
         reason = mask_cards_in_text(str(exc).replace(request.path, redact_path(request.path)))
         return StepResult(step.id, step.title, Outcome.ERROR, reason=reason, duration_ms=_since(started))

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from conformance.core import jsonio
+from conformance.simulator import access_log
 from conformance.simulator.control import ControlApp
 from conformance.simulator.faults import TRACE, distort
 from conformance.simulator.provider import Call, Provider, ProviderError, Reply
@@ -88,6 +89,7 @@ class ProviderEndpoint:
             call.params = validate_request(self.schemas[op.operation_id], call.media, call.body, query,
                                            match.path_params, headers, ignore_params=provider.prefix_params)
         except BadRequest as exc:
+            request.scope[access_log.PROBLEMS] = exc.problems
             if "malformed-500" in state.faults.profiles(provider.api) and raw and not isinstance(body, dict | list):
                 return Reply(500, {"error": "InternalServerError", "trace": TRACE}), op.operation_id, body
             return provider.bad_request_for(op, exc.problems), op.operation_id, body
@@ -122,6 +124,7 @@ class SimulatorApp:
         self.providers = dict(providers)
         self.endpoints = {api: ProviderEndpoint(p) for api, p in providers.items()}
         self.control = ControlApp(state, self.providers)
+        self.access_log = access_log.AccessLog.open(state.config.access_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -178,10 +181,16 @@ class SimulatorApp:
             method=request.method, path=request.url.path, query=request.url.query,
             request_headers=dict(request.headers), request_body=request_body, status=status,
             response_headers=headers, response_body=body)
+        if self.access_log:
+            self.access_log.write(at=at, api=api, operation_id=operation_id, method=request.method,
+                                  path=request.url.path, query=request.url.query, status=status,
+                                  duration_ms=(time.perf_counter() - started) * 1000, scope=request.scope)
 
     def close(self) -> None:
         """Release the ledger. Not done at lifespan shutdown: in-process clients run a lifespan per call."""
         self.state.close()
+        if self.access_log:
+            self.access_log.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -28,6 +28,8 @@ class SimulatorConfig:
     """Extra program files (`--program FILE`), loaded over the shipped ones."""
     webhook_retry_delay: float = 10.0
     webhook_attempts: int = 5
+    access_log: str | None = None
+    """`--access-log`: a file (or `-`, stderr) receiving one redacted line per request with its validation result."""
 
 
 class ControlledClock:

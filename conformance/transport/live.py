@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from conformance.core.errors import TargetError
+from conformance.core.errors import TargetError, Unreachable
 from conformance.core.exchange import HttpRequest, HttpResponse
 
 
@@ -20,6 +20,8 @@ class HttpTransport:
         try:
             response = self._client.request(request.method, self.base_url + request.path,
                                              headers=dict(request.headers), content=request.body or None)
+        except httpx.ConnectError as exc:
+            raise Unreachable(f"cannot connect to {self.base_url}: {exc}") from exc
         except httpx.HTTPError as exc:
             where = f"{request.method} {self.base_url}{request.path}"
             raise TargetError(f"{where}: {exc.__class__.__name__}: {exc}") from exc

@@ -47,8 +47,9 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('"0101": {rate: "0.20"}', '"0101": {rate: 0.20}', "float"),
-        ('"0102": {rate: "0.20"}', '"0102": {rate: "20 %"}', "decimal as a string"),
+        ('"0101": {rate: "0.20"}', '"0101": {rate: -0.20}', "non-negative decimal"),
+        ('"0101": {rate: "0.20"}', '"0101": {rate: .inf}', "not a finite number"),
+        ('"0102": {rate: "0.20"}', '"0102": {rate: "20 %"}', "non-negative decimal"),
         ('"0105": {per_unit: "0.40"}', '"0105": {per_unit: "0.40", rate: "0.1"}', "exactly one of rate"),
         ('"0105": {per_unit: "0.40"}', '"0105": {per_unit: "0.405"}', "more than 2 decimal places"),
         ('    - {name: credit, rate: "0.5"}', '    - {name: debit, rate: "0.5"}', "duplicate tender name"),
@@ -87,3 +88,13 @@ def test_duplicate_program_ids_in_a_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         load_programs(tmp_path)
     assert error.value.path.name == "b.yml" and "duplicate program id" in error.value.message
+
+
+def test_money_written_as_a_yaml_number_is_the_exact_decimal(tmp_path: Path) -> None:
+    """As in scenario files: `rate: 0.20` is the decimal 0.20, never the binary float 0.2000000000000000111."""
+    path, _ = broken(tmp_path, '"0101": {rate: "0.20"}', '"0101": {rate: 0.20}')
+    text = path.read_text(encoding="utf-8").replace('"0105": {per_unit: "0.40"}', '"0105": {per_unit: 0.4}')
+    path.write_text(text, encoding="utf-8")
+    numbers, strings = load_program(path), load_program(PROGRAM_FILE)
+    assert numbers.earn.skus["0101"].rate == Decimal("0.20") and numbers.earn.skus["0105"] == strings.earn.skus["0105"]
+    assert numbers == strings

@@ -4,6 +4,8 @@ does nothing, and the usage errors (one line, pinned exit codes)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -13,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from conformance.cli.pos_driver import HttpTransportSend
+from conformance.pos.stdio import LiveSend
 from conformance.pos.till import Till
 from tests.conftest import run_cli
 
-DRIVER = f"{sys.executable} -m conformance pos-driver"
+DRIVER = f"{sys.executable} -m conformance pos-driver"  # `conformance pos-driver`, whatever the PATH
 
 
 def _report(folder: Path) -> dict[str, Any]:
@@ -26,11 +28,15 @@ def _report(folder: Path) -> dict[str, Any]:
 
 
 def test_the_reference_pos_as_a_subprocess_driver_is_certified(tmp_path: Path) -> None:
-    done = run_cli("certify", "pos", "--api", "ackroo", "--driver", DRIVER, "--scenario", "ackroo.uc07-split-tender",
-                   "--scenario", "ackroo.uc14-magstripe-balance", "--report-dir", str(tmp_path / "r"))
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}  # the signing key is made there on first use
+    done = run_cli("certify", "pos", "--api", "ackroo", "--driver", DRIVER,
+                   "--scenario", "ackroo.uc14-magstripe-balance", "--report-dir", str(tmp_path / "r"),
+                   "--bundle", str(tmp_path / "evidence.zip"), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+    verified = run_cli("verify", str(tmp_path / "evidence.zip"), env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     report = _report(tmp_path / "r")
-    assert (report["kind"], report["verdict"], report["summary"]["pass"]) == ("pos", "certified", 2)
+    assert (report["kind"], report["verdict"], report["summary"]["pass"]) == ("pos", "certified", 1)
     assert "pos-driver" in report["target"]
     assert (tmp_path / "r" / "junit.xml").exists() and (tmp_path / "r" / "report.html").exists()
 
@@ -63,7 +69,7 @@ class _TillHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def http_driver() -> Iterator[str]:
     """The reference POS behind an HTTP endpoint on 127.0.0.1, the way a vendor's test harness would be."""
-    handler = type("Handler", (_TillHandler,), {"till": Till(HttpTransportSend)})
+    handler = type("Handler", (_TillHandler,), {"till": Till(LiveSend)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -99,6 +105,12 @@ def test_an_unreachable_driver_url_exits_3(tmp_path: Path) -> None:
                    "ackroo.uc01-cash-credit", "--report-dir", str(tmp_path / "r"))
     assert done.returncode == 3, done.stdout + done.stderr
     assert "did not answer" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_light_driver_form_answers_like_pos_driver(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "conformance.pos"], input='{"action": "void"}', text=True,
+                          capture_output=True, env={**os.environ, "CONFORMANCE_POS_STATE": str(tmp_path / "s.json")})
+    assert done.returncode == 2 and "'reference' is a required property" in done.stderr
 
 
 def test_pos_driver_refuses_an_action_outside_the_protocol(tmp_path: Path) -> None:

@@ -40,13 +40,17 @@ def test_an_uncovered_must_makes_coverage_exit_1(data_copy: Path, cli: Callable[
     path = keep_only_covered(data_copy)
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     excused = {**NEW_MUST, "id": "ACK-NEW-2", "not_tested_reason": "Seen only by a person at the till."}
-    document["requirements"] += [NEW_MUST, excused]
+    should = {**NEW_MUST, "id": "ACK-NEW-3", "level": "SHOULD"}
+    document["requirements"] += [NEW_MUST, excused, should]
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
     result = cli("coverage", "--api", "ackroo")
     assert result.code == 1  # type: ignore[attr-defined]
     out = result.stdout  # type: ignore[attr-defined]
     assert "uncovered MUST ACK-NEW-1: A requirement nobody tests." in out
-    assert "ACK-NEW-2" not in out
+    (others,) = [line for line in out.splitlines() if line.startswith("  uncovered (not MUST): ")]
+    assert others.endswith(", ACK-NEW-3")  # every uncovered id is named
+    (excuses,) = [line for line in out.splitlines() if "ACK-NEW-2" in line]
+    assert excuses.startswith("  not tested, each with its not_tested_reason")
     assert "coverage: 1 MUST requirement(s) neither covered nor excused" in out
 
 

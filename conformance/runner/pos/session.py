@@ -11,7 +11,7 @@ its requests with its own time (Antavo's Escher window).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,7 +89,17 @@ def configure_action(scenario: Scenario, base_url: str) -> dict[str, Any]:
     return action
 
 
-class _Session:
+@dataclass(frozen=True)
+class Performed:
+    """One action as the POS performed it: the step, the action sent, the driver's reply, what it sent."""
+
+    step: Step
+    action: Mapping[str, Any]
+    reply: DriverReply
+    sent: list[Mapping[str, Any]]
+
+
+class Session:
     def __init__(self, scenario: Scenario, spec: ApiSpec, target: PosTarget, driver: Driver) -> None:
         self.scenario, self.spec, self.target, self.driver = scenario, spec, target, driver
         self.walk = Walk(scenario, spec, target.target)
@@ -97,6 +107,7 @@ class _Session:
         # minutes back, well inside Antavo's window, so they never repeat a signature the POS makes.
         self.walk.context.clock = SigningClock(datetime.now(UTC) - timedelta(seconds=300))
         self.seen = 0
+        self.last: Performed | None = None
 
     def setup(self) -> None:
         control = self.target.control
@@ -143,7 +154,8 @@ class _Session:
             pass  # a provider-side step that cannot be made leaves later steps to say what they miss
         self.exchanges()
 
-    def run(self) -> ScenarioResult:
+    def run(self, until: str | None = None, before: Callable[[Step], None] | None = None) -> ScenarioResult:
+        """Play the scenario (up to the step `until`, when given), calling `before` ahead of each action."""
         started = time.perf_counter()
         scenario = self.scenario
         try:
@@ -170,7 +182,11 @@ class _Session:
                 continue
             made = companions(scenario, index)
             skipped.update(s.id for s in made)
+            if before is not None:
+                before(step)
             results.append(self._pos_step(step, made))
+            if step.id == until:
+                break
         outcome = worst(r.outcome for r in results) if results else Outcome.SKIP
         return ScenarioResult(scenario.id, scenario.title, scenario.api, outcome, scenario.requirements,
                               tuple(results), duration_ms=(time.perf_counter() - started) * 1000)
@@ -186,6 +202,7 @@ class _Session:
             action = {**configure_action(self.scenario, self.target.base_url), **action}
         reply = self.perform(action)
         sent = self.exchanges()
+        self.last = Performed(step, action, reply, sent)
         judgement = judge_step(self.scenario.api, self.spec, step, sent, action=action, reported=reply.result,
                                companions=made, resolve=self.walk.context.resolve,
                                requirements=self.scenario.requirements)
@@ -213,13 +230,13 @@ def _dig(body: Any, dotted: str) -> Any:
 def _step_result(step: Step, judgement: Judgement, duration_ms: float) -> StepResult:
     verdicts = tuple(Verdict(v.label, redact_finding(v.finding) if v.finding else None) for v in judgement.verdicts)
     failed = any(not verdict.passed for verdict in verdicts)
-    evidence = _exchange(judgement.exchanges[-1]) if judgement.exchanges else None
+    evidence = evidence_of(judgement.exchanges[-1]) if judgement.exchanges else None
     title = step.pos.cashier.strip() if step.pos else step.title
     return StepResult(step.id, title, Outcome.FAIL if failed else Outcome.PASS, verdicts, evidence,
                       duration_ms=duration_ms)
 
 
-def _exchange(entry: Mapping[str, Any]) -> Exchange:
+def evidence_of(entry: Mapping[str, Any]) -> Exchange:
     """A logged exchange (already redacted) as the report's evidence."""
     request, response = entry.get("request") or {}, entry.get("response") or {}
     query = request.get("query") or ""
@@ -242,7 +259,7 @@ def _errored(scenario: Scenario, reason: str, started: float) -> ScenarioResult:
 
 def certify_scenario(scenario: Scenario, spec: ApiSpec, target: PosTarget, driver: Driver) -> ScenarioResult:
     """One use case performed by the POS through its driver and judged; raises DriverUnreachable (exit 3)."""
-    return _Session(scenario, spec, target, driver).run()
+    return Session(scenario, spec, target, driver).run()
 
 
 def certify_pos(scenarios: Iterable[Scenario], spec: ApiSpec, target: PosTarget,

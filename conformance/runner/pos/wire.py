@@ -52,6 +52,11 @@ def refused(api: str, entry: Entry) -> bool:
     return False
 
 
+def committed(api: str, entry: Entry) -> bool:
+    """The provider took the request: accepted, or committed and its answer lost (logged with status 0)."""
+    return status(entry) == 0 or not refused(api, entry)
+
+
 def masked(value: Any) -> bool:
     """A value the exchange log masked (a secret, or a card number cut to its last four digits)."""
     return isinstance(value, str) and (value == MASK or (value.startswith("*") and value.lstrip("*")[-4:].isdigit()))
