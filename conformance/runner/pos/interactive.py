@@ -24,7 +24,7 @@ from conformance.runner.events import Event, RunFinished, RunStarted, ScenarioFi
 from conformance.runner.pos import wire
 from conformance.runner.pos.drivers import DriverReply
 from conformance.runner.pos.judge import SAME_AS, judge_step
-from conformance.runner.pos.session import PosTarget, _Session, _step_result, companions
+from conformance.runner.pos.session import PosTarget, Session, _step_result, companions
 from conformance.runner.scenarios import Unresolved
 from conformance.runner.setup import SetupFailed
 
@@ -111,7 +111,7 @@ class _Visit:
     def __init__(self, scenario: Scenario, spec: ApiSpec, target: PosTarget, keys: Keys, timeout_s: float,
                  poll_s: float) -> None:
         self.scenario, self.spec, self.keys = scenario, spec, keys
-        self.session = _Session(scenario, spec, target, _Person())
+        self.session = Session(scenario, spec, target, _Person())
         self.timeout_s, self.poll_s = timeout_s, poll_s
         self.quit_reason = ""
 

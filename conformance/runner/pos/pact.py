@@ -32,7 +32,7 @@ from conformance.loader.specs import OpenApiValidator, pointer_uri
 from conformance.model.result import Finding, Outcome, ScenarioResult, StepResult, Verdict
 from conformance.model.scenario import Scenario, freeze, thaw
 from conformance.model.spec import ApiSpec
-from conformance.runner.pos.recordings import Route, operation_of
+from conformance.runner.pos.recordings import Route, operation_of, read_json, read_text
 from conformance.runner.redaction import redact_exchange, redact_finding
 from conformance.runner.setup import ControlSetup
 
@@ -79,16 +79,8 @@ class PactFile:
 
 def load_pact(path: Path) -> PactFile:
     """A pact file (specification v2, v3 or v4); a malformed one is a DataError naming the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise DataError(path, None, "not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+    text = read_text(path)
+    data = read_json(path, text)
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise DataError(path, None, "not a pact file: no `interactions` list")
     meta = data.get("metadata") or {}

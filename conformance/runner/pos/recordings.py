@@ -72,9 +72,9 @@ def read_cassettes(path: Path) -> list[Recorded]:
 
 def read_cassette(path: Path) -> list[Recorded]:
     """One vcrpy cassette (YAML or JSON serializer), read with vcrpy's own deserializer."""
-    text = _read_text(path)
+    text = read_text(path)
     if path.suffix == ".json":
-        located = Located(path, _json(path, text), {(): 1})
+        located = Located(path, read_json(path, text), {(): 1})
         serializer: Any = jsonserializer
     else:
         located = load_yaml(path, text)
@@ -116,7 +116,7 @@ def _check_interaction(located: Located, index: int, entry: Any) -> None:
 
 def read_har(path: Path) -> list[Recorded]:
     """Every entry of a HAR 1.2 log (browsers' "Save all as HAR", mitmproxy's HAR export)."""
-    data = _json(path, _read_text(path))
+    data = read_json(path, read_text(path))
     entries = data.get("log", {}).get("entries") if isinstance(data, dict) and isinstance(data.get("log"), dict) \
         else None
     if not isinstance(entries, list):
@@ -159,7 +159,7 @@ def _har_headers(message: Mapping[str, Any]) -> dict[str, str]:
     return {str(h["name"]).lower(): str(h.get("value", "")) for h in pairs if isinstance(h, dict) and "name" in h}
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -168,7 +168,7 @@ def _read_text(path: Path) -> str:
         raise DataError(path, None, "not UTF-8 text") from None
 
 
-def _json(path: Path, text: str) -> Any:
+def read_json(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
