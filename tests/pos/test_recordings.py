@@ -191,3 +191,20 @@ def test_certify_pos_on_a_buggy_or_broken_recording(reference: Path, tmp_path: P
     done = run_cli("certify", "pos", "--api", "ackroo", "--har", str(broken), "--report-dir", str(tmp_path / "x"))
     assert done.returncode == 2 and done.stderr.strip() == f"error: {broken}:2: invalid JSON: Expecting value", \
         done.stderr
+
+
+def test_a_web_api_sale_previews_creates_and_spends_in_one_recorded_action(tmp_path: Path) -> None:
+    """The Web API's sale action makes three requests (preview, create, spend): one action, judged together."""
+    live = record_reference_pos("crmcom-webapi", tmp_path)
+    assert {r.outcome.value for r in live} == {"pass"}
+    spec = spec_for("crmcom-webapi")
+    scenarios = [s for s in load_scenarios().values() if s.api == "crmcom-webapi"]
+    found = recordings.match(recordings.with_operations(recordings.read_cassettes(tmp_path), spec.api,
+                                                        route_of(spec.api)), scenarios)
+    assert not found.missing and not found.unmatched
+    five = next(t for t in found.matched if t.scenario.id == "crmcom-webapi.five-step-flow")
+    sale = next((action, items) for action, items in five.groups if action.step.pos and
+                action.step.pos.action.get("action") == "sale")
+    assert [i.exchange["operation_id"] for i in sale[1]] == [
+        "webApiPurchasePreview", "webApiPurchaseCreate", "webApiSpendRequestCreate"]
+    assert {r.outcome.value for r in recordings.judge_recordings(found, spec)} == {"pass"}
