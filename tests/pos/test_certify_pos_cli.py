@@ -89,7 +89,7 @@ def test_the_reference_pos_behind_an_http_url_is_certified(tmp_path: Path, http_
 @pytest.mark.parametrize(("args", "message"), [
     (("--driver", "true", "--interactive"), "give exactly one of --driver"),
     ((), "give exactly one of --driver"),
-    (("--pact", "x.json"), "--pact is not built yet"),
+    (("--pact", "x.json"), "x.json: cannot read"),
     (("--driver", "true", "--plan", "use-case"), "did you mean 'use-cases'"),
     (("--driver", "true", "--scenario", "ackroo.neg-bad-token"), "has no POS steps"),
     (("--driver", "true", "--scenario", "ackroo.nope"), "unknown scenario id"),
