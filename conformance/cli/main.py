@@ -7,7 +7,7 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, cassettes, certify, coverage, demo, scenario, simulate, specs, verify
+from conformance.cli import cards, cassettes, certify, coverage, demo, load, scenario, simulate, specs, verify
 from conformance.cli.output import err, out
 from conformance.core.errors import HarnessError
 
@@ -28,6 +28,7 @@ app.command("simulate")(simulate.simulate)
 app.command("cards")(cards.cards)
 app.add_typer(cassettes.app, name="cassettes")
 app.command("verify")(verify.verify)
+app.command("load")(load.load)
 
 
 def _version(value: bool) -> None:
