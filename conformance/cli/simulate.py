@@ -28,8 +28,12 @@ def simulate(
     program: list[Path] = typer.Option(None, "--program", help="Extra reward program file (repeatable)."),
     fault: list[str] = typer.Option(None, "--fault", help="Named fault profile to switch on (repeatable); the "
                                     "profiles are listed below. A reset keeps them; /_control/faults clears them."),
+    workers: int = typer.Option(1, "--workers", help="Only 1: the clock, faults and exchange log live in one process."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
+    if workers != 1:  # one ledger file would stay correct, but /_control would reach only one worker's state
+        raise UsageError(f"--workers {workers}: the simulator runs in one process (its clock, faults and exchange "
+                         "log are held in memory); run several simulators on separate --db files instead")
     problems = unknown_profiles(fault or ())
     if problems:
         raise typer.BadParameter(problems[0], param_hint="--fault")
