@@ -142,14 +142,24 @@ def _balances(origin: str) -> dict[str, Decimal]:
     return totals
 
 
-@pytest.mark.slow
-def test_concurrent_clients_keep_every_balance_sound_and_the_sums_conserved(tmp_path: Path) -> None:
+def _three_cards(tmp_path: Path) -> tuple[Path, int, str, subprocess.Popen[bytes]]:
+    """`conformance simulate` on a ledger file, with the three cards set up: (file, port, origin, process)."""
     db = tmp_path / "ledger.sqlite"
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     proc = start_simulate("--api", "ackroo", "--db", str(db), port=port, token=TOKEN)
     try:
         httpx.post(f"{origin}/_control/fixtures", json=MANY, headers=CONTROL).raise_for_status()
+    except BaseException:
+        proc.kill()
+        raise
+    return db, port, origin, proc
+
+
+@pytest.mark.slow
+def test_concurrent_clients_keep_every_balance_sound_and_the_sums_conserved(tmp_path: Path) -> None:
+    db, _, origin, proc = _three_cards(tmp_path)
+    try:
         acknowledged = _hammer(origin, clients=6, operations=40, seed=19)
         assert len(acknowledged) > 60
         moved = sum(Decimal(a["amount_funded"]) - Decimal(a["amount_redeemed"]) for a in acknowledged)
@@ -164,13 +174,9 @@ def test_concurrent_clients_keep_every_balance_sound_and_the_sums_conserved(tmp_
 
 @pytest.mark.slow
 def test_sigkill_under_concurrent_mixed_load_keeps_every_acknowledged_write(tmp_path: Path) -> None:
-    db = tmp_path / "ledger.sqlite"
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    proc = start_simulate("--api", "ackroo", "--db", str(db), port=port, token=TOKEN)
+    db, port, origin, proc = _three_cards(tmp_path)
     stop = threading.Event()
     try:
-        httpx.post(f"{origin}/_control/fixtures", json=MANY, headers=CONTROL).raise_for_status()
         killer = threading.Timer(1.5, lambda: os.kill(proc.pid, signal.SIGKILL))
         killer.start()
         acknowledged = _hammer(origin, clients=4, operations=10_000, seed=7, stop=stop)
