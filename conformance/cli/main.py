@@ -7,7 +7,7 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, cassettes, certify, coverage, demo, pos_driver, scenario, simulate, specs, verify
+from conformance.cli import cards, cassettes, certify, coverage, demo, load, pos_driver, scenario, simulate, specs, verify
 from conformance.cli.output import err, out, readable_help
 from conformance.core.errors import HarnessError
 from conformance.loader.paths import set_overlay
@@ -32,6 +32,7 @@ app.command("cards")(cards.cards)
 app.add_typer(cassettes.app, name="cassettes")
 app.command("verify")(verify.verify)
 app.command("pos-driver")(pos_driver.pos_driver)
+app.command("load")(load.load)
 
 
 def _version(value: bool) -> None:

@@ -33,8 +33,12 @@ def simulate(
     access_log: str | None = typer.Option(None, "--access-log", help="Write one line per request (redacted) with "
                                           "its validation result to FILE, or `-` for the terminal."),
     ui: bool = typer.Option(False, "--ui", help="Also serve the QA console at /_ui (log in with the control token)."),
+    workers: int = typer.Option(1, "--workers", help="Only 1: the clock, faults and exchange log live in one process."),
 ) -> None:
     """Serve the simulated providers (each under /<api>) and the test-control interface (/_control)."""
+    if workers != 1:  # one ledger file would stay correct, but /_control would reach only one worker's state
+        raise UsageError(f"--workers {workers}: the simulator runs in one process (its clock, faults and exchange "
+                         "log are held in memory); run several simulators on separate --db files instead")
     problems = unknown_profiles(fault or ())
     if problems:
         raise typer.BadParameter(problems[0], param_hint="--fault")

@@ -26,8 +26,9 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -110,6 +111,9 @@ CREATE INDEX IF NOT EXISTS nonces_by_expiry ON nonces (api, expires_at);
 
 _TXN_COLUMNS = "number, kind, account, reference, created_at, status, reverses, reversed_by, data"
 
+
+_GROUPED: ContextVar[bool] = ContextVar("ledger_grouped", default=False)
+"""Set by `Ledger.grouped()`: this task's changes join the open batch (group commit)."""
 
 class LedgerUnavailable(Exception):
     """The ledger file cannot be opened or used (a missing folder, a folder, not SQLite, read-only, newer)."""
@@ -367,6 +371,8 @@ class Ledger:
         """Deterministic mode: transaction numbers 1, 2, 3... per api (with a fixed clock, runs repeat exactly)."""
         self._lock = threading.RLock()
         self._in_transaction = False
+        self.on_batch: Callable[[], bool] | None = None
+        """Called when a grouped change opens a batch; True when a COMMIT of it is scheduled (else it commits)."""
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
         except sqlite3.Error as exc:
@@ -403,6 +409,8 @@ class Ledger:
 
     def close(self) -> None:
         with self._lock:
+            if self._db.in_transaction and not self._in_transaction:
+                self._db.execute("COMMIT")
             self._db.close()
 
     def __enter__(self) -> Ledger:
@@ -413,12 +421,23 @@ class Ledger:
 
     @contextmanager
     def transaction(self, api: str) -> Iterator[LedgerTx]:
-        """One atomic, durable change: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK if the body raises."""
+        """One atomic, durable change: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK if the body raises.
+
+        Inside `grouped()` (the simulator's request pipeline) the change is a SAVEPOINT of one open batch
+        instead, made durable for every request of the batch by one COMMIT (`on_batch` schedules it; the
+        simulator answers only after it): one fsync for many requests, the same all-or-nothing per change.
+        """
         with self._lock:
             if self._in_transaction:
                 raise RuntimeError("ledger transactions do not nest")
             self._in_transaction = True
             try:
+                if _GROUPED.get():
+                    with self._savepoint(api) as tx:
+                        yield tx
+                    return
+                if self._db.in_transaction:  # a batch still open (grouped writes): durable before this change
+                    self._db.execute("COMMIT")
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     yield LedgerTx(self, api, self.clock.now())
@@ -429,6 +448,39 @@ class Ledger:
                     raise
             finally:
                 self._in_transaction = False
+
+    @contextmanager
+    def _savepoint(self, api: str) -> Iterator[LedgerTx]:
+        opened = not self._db.in_transaction
+        if opened:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("SAVEPOINT change")
+        try:
+            yield LedgerTx(self, api, self.clock.now())
+            self._db.execute("RELEASE change")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK TO change")
+                self._db.execute("RELEASE change")
+            raise
+        finally:
+            if opened and self._db.in_transaction and not (self.on_batch is not None and self.on_batch()):
+                self._db.execute("COMMIT")  # nobody will commit the batch later: this change commits it now
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Changes made in this context (this asyncio task) join the open batch: see `transaction`."""
+        token = _GROUPED.set(True)
+        try:
+            yield
+        finally:
+            _GROUPED.reset(token)
+
+    def commit_batch(self) -> None:
+        """Make the open batch of grouped changes durable (one COMMIT); nothing when none is open."""
+        with self._lock:
+            if self._db.in_transaction and not self._in_transaction:
+                self._db.execute("COMMIT")
 
     @contextmanager
     def view(self, api: str) -> Iterator[LedgerTx]:

@@ -57,6 +57,10 @@ class ProviderEndpoint:
             raise RuntimeError(f"{provider.api}: no handler for {', '.join(sorted(missing))}")
 
     async def handle(self, request: Request, path: str) -> tuple[Reply, str | None, Any]:
+        with self.provider.state.ledger.grouped():  # this request's changes join the open batch (groupcommit.py)
+            return await self._handle(request, path)
+
+    async def _handle(self, request: Request, path: str) -> tuple[Reply, str | None, Any]:
         provider = self.provider
         state = provider.state
         match = self.router.match(request.method, path)
@@ -153,6 +157,7 @@ class SimulatorApp:
         try:
             reply, operation_id, request_body = await endpoint.handle(request, "/" + rest)
         except DroppedConnection as exc:
+            await self.state.group.durable()  # the change is committed before the connection drops
             self._record(endpoint.provider.api, str(exc), at, started, request, None, 0, {}, None)
             # Headers promise a body that never comes: the client sees the connection close mid-response.
             await send({"type": "http.response.start", "status": 200,
@@ -165,14 +170,18 @@ class SimulatorApp:
             log.exception("internal error on %s %s", request.method, request.url.path)
             reply = endpoint.provider.error_reply(500, "InternalError", f"simulator error: {exc.__class__.__name__}")
             operation_id, request_body = None, None
+        try:
+            await self.state.group.durable()  # answered only once its change (and its batch's) is on disk
+        except Exception as exc:
+            reply = endpoint.provider.error_reply(500, "InternalError", f"simulator error: {exc.__class__.__name__}")
         reply.body = distort(self.state.faults.profiles(endpoint.provider.api), reply.status, reply.body)
         content = b"" if reply.body is None else jsonio.dumps(reply.body).encode()
         headers = dict(reply.headers)
         response = Response(content, reply.status, headers=headers,
                             media_type="application/json" if reply.body is not None else None)
+        await response(scope, receive, send)  # the answer first: the log is bookkeeping, off the client's clock
         self._record(endpoint.provider.api, operation_id, at, started, request, request_body, reply.status,
                      headers, reply.body)
-        await response(scope, receive, send)
 
     def _record(self, api: str, operation_id: str | None, at: str, started: float, request: Request,
                 request_body: Any, status: int, headers: dict[str, str], body: Any) -> None:

@@ -14,6 +14,7 @@ from conformance.loader.programs import load_program, load_programs
 from conformance.model.program import Program
 from conformance.simulator.exchanges import ExchangeLog
 from conformance.simulator.faults import FaultBoard, ProgramShelf
+from conformance.simulator.groupcommit import GroupCommit
 from conformance.simulator.webhooks import DeliveryLog
 
 
@@ -71,6 +72,7 @@ class SimulatorState:
         self.faults = FaultBoard()
         self.deliveries = DeliveryLog()
         self.ledger = Ledger(config.db, clock=self.clock)
+        self.group = GroupCommit(self.ledger)
         self.programs: dict[str, Program] = ProgramShelf(load_programs(), self.faults)
         for path in config.program_overrides:
             program = load_program(path)

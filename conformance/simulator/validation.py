@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 from starlette.requests import Request
 
 from conformance.core import jsonio
+from conformance.loader.fastschema import Compiled, FastSchemas, examples_at
 from conformance.loader.specs import deref, schema_registry, validator_for
 from conformance.model.spec import ApiSpec
 
@@ -57,6 +58,7 @@ class Param:
     required: bool
     validator: Draft202012Validator | None
     kind: str | None
+    fast: Compiled | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class OperationSchema:
     params: tuple[Param, ...]
     body_required: bool
     body_validators: Mapping[str, Draft202012Validator]
+    body_fast: Mapping[str, Compiled | None]
 
 
 def _json_type(schema: Mapping[str, Any]) -> str | None:
@@ -80,6 +83,7 @@ def compile_operations(spec: ApiSpec) -> dict[str, OperationSchema]:
     base = f"urn:conformance:spec:{spec.api}"
     registry = schema_registry(base, spec.document)
     doc = spec.document
+    fast = FastSchemas(doc)
     compiled = {}
     for op in spec.operations:
         if op.webhook:
@@ -91,18 +95,22 @@ def compile_operations(spec: ApiSpec) -> dict[str, OperationSchema]:
             for index, raw in enumerate(owner.get("parameters") or ()):
                 param, where = deref(doc, raw, (*owner_pointer, "parameters", index))
                 schema, _ = deref(doc, param.get("schema") or {}, (*where, "schema"))
+                slow = validator_for(base, registry, (*where, "schema")) if "schema" in param else None
                 params[(param["name"], param["in"])] = Param(
                     name=param["name"], location=param["in"], required=bool(param.get("required")),
-                    validator=validator_for(base, registry, (*where, "schema")) if "schema" in param else None,
-                    kind=_json_type(schema),
+                    validator=slow, kind=_json_type(schema),
+                    fast=fast.get((*where, "schema"), slow, examples_at(param)) if slow is not None else None,
                 )
         body, body_pointer = deref(doc, item[method].get("requestBody") or {}, (*op.pointer, "requestBody"))
-        validators = {
-            media: validator_for(base, registry, (*body_pointer, "content", media, "schema"))
-            for media, content in (body.get("content") or {}).items()
-            if isinstance(content, Mapping) and "schema" in content
-        }
-        compiled[op.operation_id] = OperationSchema(tuple(params.values()), bool(body.get("required")), validators)
+        contents = {media: content for media, content in (body.get("content") or {}).items()
+                    if isinstance(content, Mapping) and "schema" in content}
+        validators = {media: validator_for(base, registry, (*body_pointer, "content", media, "schema"))
+                      for media in contents}
+        quick = {media: fast.get((*body_pointer, "content", media, "schema"), validators[media],
+                                 examples_at(content) if media in JSON_TYPES else [])
+                 for media, content in contents.items()}
+        compiled[op.operation_id] = OperationSchema(tuple(params.values()), bool(body.get("required")), validators,
+                                                    quick)
     return compiled
 
 
@@ -135,7 +143,10 @@ def describe(error: ValidationError) -> str:
     return message[:200]
 
 
-def _errors(validator: Draft202012Validator, instance: Any, label: str) -> list[str]:
+def _errors(validator: Draft202012Validator, instance: Any, label: str, fast: Compiled | None = None) -> list[str]:
+    """Problems with `instance`, one line each; a compiled validator's acceptance is final (fastschema.py)."""
+    if fast is not None and fast.is_valid(instance):
+        return []
     problems = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))[:5]:
         at = "/".join(str(p) for p in error.absolute_path)
@@ -180,7 +191,7 @@ def validate_request(schema: OperationSchema, media: str | None, body: Any, quer
         value = _coerce(source[key], param.kind)
         values[param.name] = value
         if param.validator is not None:
-            problems.extend(_errors(param.validator, value, f"{param.location} parameter {param.name!r}"))
+            problems.extend(_errors(param.validator, value, f"{param.location} parameter {param.name!r}", param.fast))
     if media is None:  # no body at all (a JSON `null` is a body, and is validated as one)
         if schema.body_required:
             problems.append("body: a request body is required")
@@ -189,7 +200,7 @@ def validate_request(schema: OperationSchema, media: str | None, body: Any, quer
         if validator is None:
             problems.append(f"body: media type {media!r} not accepted (use {', '.join(schema.body_validators)})")
         else:
-            problems.extend(_errors(validator, body, "body"))
+            problems.extend(_errors(validator, body, "body", schema.body_fast.get(media or "")))
     else:
         problems.append("body: this operation takes no body")
     if problems:
