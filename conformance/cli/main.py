@@ -7,7 +7,19 @@ import sys
 import typer
 
 from conformance import __version__
-from conformance.cli import cards, cassettes, certify, coverage, demo, load, pos_driver, scenario, simulate, specs, verify
+from conformance.cli import (
+    cards,
+    cassettes,
+    certify,
+    coverage,
+    demo,
+    load,
+    pos_driver,
+    scenario,
+    simulate,
+    specs,
+    verify,
+)
 from conformance.cli.output import err, out, readable_help
 from conformance.core.errors import HarnessError
 from conformance.loader.paths import set_overlay

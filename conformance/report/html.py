@@ -153,8 +153,10 @@ def _certification(report: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_html(report: Mapping[str, Any], title: str | None = None, notes: Sequence[str] = ()) -> str:
-    """The whole page of one report (a single api's or a combined run's)."""
+def render_html(report: Mapping[str, Any], title: str | None = None, notes: Sequence[str] = (),
+                sections: Sequence[str] = ()) -> str:
+    """The whole page of one report (a single api's or a combined run's); `sections` (HTML, escaped by
+    their maker) follow the results, for what only one command reports (a load run's figures)."""
     title = title or f"conformance: {report['kind']} certification of {report['api']}"
     apis = list(dict.fromkeys(r.get("api", report["api"]) for r in report["results"]))
     results = sorted(report["results"], key=lambda r: ORDER.get(r["outcome"], len(ORDER)))
@@ -168,6 +170,6 @@ def render_html(report: Mapping[str, Any], title: str | None = None, notes: Sequ
             f"<h2>Summary</h2>{_summary_table(report)}"
             f'<h2>Results</h2><div class="results-block">{filters}'
             f'<table class="results"><tr class="head">{head}</tr>{rows}</table></div>'
-            f"{_certification(report)}")
+            f"{_certification(report)}{''.join(sections)}")
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(title)}</title>"
             f"<style>{STYLE}{css}</style><h1>{escape(title)}</h1>{body}</html>\n")

@@ -14,7 +14,6 @@ from typing import Any
 from conformance.model.result import ScenarioResult
 from conformance.model.spec import ApiSpec
 from conformance.report.build import build_report
-from conformance.report.html import render_page, render_section
 from conformance.report.write import write_report
 
 
@@ -30,7 +29,8 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
     return "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + f"</tr>{cells}</table>"
 
 
-def render_load(report: dict[str, Any]) -> str:
+def load_section(report: dict[str, Any]) -> str:
+    """The load figures as an HTML section of the report page."""
     load = report["load"]
     settings = load["settings"]
     cards = "".join(f'<div class="card">{escape(label)}<b>{escape(str(value))}</b></div>' for label, value in (
@@ -41,14 +41,11 @@ def render_load(report: dict[str, Any]) -> str:
                     for r in load["by_step"]])
     errors = (_table(["kind", "step", "count"], [[e["kind"], e["step"], e["count"]] for e in load["errors"]])
               if load["errors"] else "<p>No errors.</p>")
-    section = (f"<h2>Load</h2><p class=meta>{settings['users']} users, spawn rate {settings['spawn_rate']}/s, "
-               f"{load['duration_s']} s, {load['requests']} requests · SLO {escape(', '.join(load['slo']) or 'none')}"
-               f"</p><div class=\"cards\">{cards}</div><h3>By step</h3>{steps}<h3>Errors by kind</h3>{errors}")
-    return render_page(f"conformance: load of {report['api']}", [render_section(report), section])
+    return (f"<h2>Load</h2><p class=meta>{settings['users']} users, spawn rate {settings['spawn_rate']}/s, "
+            f"{load['duration_s']} s, {load['requests']} requests · SLO {escape(', '.join(load['slo']) or 'none')}"
+            f"</p><div class=\"cards\">{cards}</div><h3>By step</h3>{steps}<h3>Errors by kind</h3>{errors}")
 
 
 def write_load_report(folder: Path, report: dict[str, Any]) -> Path:
     """report.json, junit.xml and report.html (the load page); returns the page's path."""
-    html = write_report(folder, report)
-    html.write_text(render_load(report), encoding="utf-8")
-    return html
+    return write_report(folder, report, title=f"conformance: load of {report['api']}", sections=[load_section(report)])
