@@ -24,7 +24,7 @@ from conformance.runner.setup import ControlSetup
 from conformance.simulator.server import build_app
 from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
-from tests.conftest import CONTROL_TOKEN
+from tests.conftest import CONTROL_TOKEN, free_port, run_cli, start_simulate
 
 
 @contextmanager
@@ -102,3 +102,21 @@ def test_the_same_seed_writes_the_same_scenario(tmp_path: Path) -> None:
         oracle("crmcom-webapi", "spend-past-cap", report_dir=tmp_path / run, examples=5)
         texts.append((tmp_path / run / "stateful" / "crmcom-webapi-stateful-divergence.yaml").read_text())
     assert texts[0] == texts[1]
+
+
+def test_scenario_run_reruns_the_written_file(tmp_path: Path, live_simulator: object) -> None:
+    oracle("crmcom", "earn-on-total", report_dir=tmp_path)
+    written = tmp_path / "stateful" / "crmcom-stateful-divergence.yaml"
+    origin = live_simulator.origin  # type: ignore[attr-defined]
+    clean = run_cli("scenario", "run", str(written), "--base-url", f"{origin}/crmcom", "--control-token",
+                    CONTROL_TOKEN)
+    assert clean.returncode == 0, clean.stdout + clean.stderr  # the clean simulator does what the engine does
+    port = free_port()
+    faulty = start_simulate("--api", "crmcom", "--fault", "earn-on-total", port=port, token="t")
+    try:
+        again = run_cli("scenario", "run", str(written), "--base-url", f"http://127.0.0.1:{port}/crmcom",
+                        "--control-token", "t")
+    finally:
+        faulty.terminate()
+        faulty.wait(10)
+    assert again.returncode == 1 and "total_award_amount" in again.stdout, again.stdout + again.stderr

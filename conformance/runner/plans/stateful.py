@@ -283,7 +283,8 @@ def _results(api: str, spec: ApiSpec, model_type: type[Model], oracle: Oracle,
         failure = oracle.best
         written = _write(probe, failure, spec, report_dir)
         last, result = failure.moves[-1] if failure.moves else Move([], BALANCE), failure.result
-        where = f"; the shrunk sequence is {written} (re-run it with `conformance scenario run`)" if written else ""
+        where = (f"; the shrunk sequence is {written} (re-run it: `conformance scenario run {written} --base-url "
+                 "URL`)") if written else ""
         label = f"{len(failure.plan)} operation(s), step {result.step_id}"
         for verdict in result.verdicts:
             if verdict.finding is not None:
