@@ -37,7 +37,8 @@ from conformance.simulator.server import available_apis, build_app
 from conformance.simulator.state import SimulatorConfig
 from conformance.transport.inprocess import AsgiTransport
 
-NOT_BUILT = ("the other modes of certify pos (--interactive, --cassettes, --har, --pact)",)
+NOT_BUILT = ("a load till mix for the CRM.COM Web API", "scenario run --record DIR",
+             "the resilience plan for POS recordings and pacts")
 
 
 def _certify(api: str, target: Target, folder: Path) -> dict[str, Any]:
