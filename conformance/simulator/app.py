@@ -179,9 +179,11 @@ class SimulatorApp:
         headers = dict(reply.headers)
         response = Response(content, reply.status, headers=headers,
                             media_type="application/json" if reply.body is not None else None)
-        await response(scope, receive, send)  # the answer first: the log is bookkeeping, off the client's clock
+        # Logged before the answer goes out: a client holding the answer must find its exchange in the log
+        # (the guided console and `certify pos --driver` read the log as soon as the till has its answer).
         self._record(endpoint.provider.api, operation_id, at, started, request, request_body, reply.status,
                      headers, reply.body)
+        await response(scope, receive, send)
 
     def _record(self, api: str, operation_id: str | None, at: str, started: float, request: Request,
                 request_body: Any, status: int, headers: dict[str, str], body: Any) -> None:

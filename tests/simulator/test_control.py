@@ -121,3 +121,28 @@ def test_exchange_log_is_redacted_and_incremental(sim: httpx.Client) -> None:
     assert entries[0]["request"]["body"]["cardnumber"].endswith(CARD[-4:])
     assert entries[0]["response"]["status"] == 200
     assert sim.get("/_control/webhooks", params={"api": "ackroo"}, headers=CONTROL).json() == {"deliveries": []}
+
+
+def test_an_exchange_is_in_the_log_before_its_answer_leaves(live_simulator: Any) -> None:
+    """A client holding the answer finds its exchange in the log (the guided console and the driver session
+    read the log as soon as the till has its answer): the entry is written before the response starts."""
+    import asyncio
+
+    app = live_simulator.app
+    since = max([0, *(int(e["seq"]) for e in app.state.exchanges.entries(0, "ackroo"))])
+    logged_when_answered: list[list[str]] = []
+
+    async def spy(scope: Any, receive: Any, send: Any) -> None:
+        async def watched(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                entries = app.state.exchanges.entries(since, "ackroo")
+                logged_when_answered.append([e["request"]["method"] for e in entries])
+            await send(message)
+        await app(scope, receive, watched)
+
+    async def call() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=spy), base_url="http://sim") as client:
+            await client.get("/ackroo/device/card", params={"cardnumber": CARD, "device_id": DEVICE}, headers=AUTH)
+
+    asyncio.run(call())
+    assert logged_when_answered == [["GET"]]
