@@ -190,11 +190,12 @@ def pos(
     pact: Path | None = typer.Option(None, "--pact", help="A pact file written by the POS's consumer tests."),
     scenario: list[str] = typer.Option(None, "--scenario", help="Only this scenario (repeatable)."),
     plan: str | None = typer.Option(None, "--plan", help="Comma-separated plans: use-cases, resilience "
-                                    "(default: use-cases)."),
+                                    "(default: use-cases; resilience needs --driver)."),
     report_dir: Path | None = typer.Option(None, "--report-dir", help="Where to write report.json, junit.xml and "
                                            "report.html (default: reports/pos-API-TIMESTAMP/)."),
     bundle: Path | None = typer.Option(None, "--bundle", help="Also write a signed evidence bundle (zip)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds the driver may take for one action."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Seconds the driver may take for one action "
+                                         "(default 60), or a person at the till for one step (default 120)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only the verdict line (for CI)."),
 ) -> None:
     """Certify a POS integration: the suite plays the provider. Exit 0 certified, 1 not, 2 usage, 3 unreachable."""
@@ -211,14 +212,14 @@ def pos(
                                "bundle": bundle}
     if driver is None:
         if interactive:
-            raise typer.Exit(pos_modes.interactive(**options))
+            raise typer.Exit(pos_modes.interactive(**options, timeout_s=120.0 if timeout is None else timeout))
         mode, path = next((m, p) for m, p in (("cassettes", cassettes), ("har", har), ("pact", pact)) if p)
         raise typer.Exit(getattr(pos_modes, mode)(path, **options))
     with ExitStack() as stack:
         target = served_target(api, stack)
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="conformance-driver-"))
         env = {STATE_ENV: str(Path(scratch) / "pos-state.json"), **os.environ}  # a scratch file a driver may use
-        chosen = driver_for(driver, timeout, env)
+        chosen = driver_for(driver, 60.0 if timeout is None else timeout, env)
         if not quiet:
             out.print(f"certify pos {api}: simulator at {target.base_url}, driver {chosen.label}, "
                       f"{len(scenarios)} use case(s), plans {','.join(plans)}", markup=False)

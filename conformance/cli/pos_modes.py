@@ -7,7 +7,6 @@ one report format. certify_pos imports this module, so its helpers are imported 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -24,9 +23,6 @@ from conformance.model.result import ScenarioResult
 from conformance.model.scenario import Scenario
 from conformance.runner.pos import recordings
 from conformance.runner.pos.pact import certify_pact, load_pact
-
-STEP_TIMEOUT_ENV = "CONFORMANCE_POS_STEP_TIMEOUT"
-"""Seconds a person has for one step at the till (default 120)."""
 
 
 def _use_cases_only(mode: str, plans: Sequence[str]) -> None:
@@ -50,14 +46,10 @@ def _finish(api: str, target: str, results: Sequence[ScenarioResult], *, plans: 
 
 
 def interactive(*, api: str, scenarios: list[Scenario], plans: list[str], report_dir: Path,
-                bundle: Path | None) -> int:
-    """`--interactive`: a person at a real till, guided step by step."""
+                bundle: Path | None, timeout_s: float) -> int:
+    """`--interactive`: a person at a real till, guided step by step (`timeout_s` per step)."""
     _use_cases_only("--interactive", plans)
-    try:
-        timeout = float(os.environ.get(STEP_TIMEOUT_ENV, "120"))
-    except ValueError:
-        raise UsageError(f"{STEP_TIMEOUT_ENV} must be a number of seconds") from None
-    results = interactive_session(api, scenarios, timeout_s=timeout)
+    results = interactive_session(api, scenarios, timeout_s=timeout_s)
     return _finish(api, "a person at the till (interactive)", results, plans=plans, report_dir=report_dir,
                    bundle=bundle, scenarios=scenarios)
 

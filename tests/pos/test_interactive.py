@@ -19,11 +19,12 @@ BEARER = {"authorization": "Bearer t-1"}
 
 
 def _session(report: Path, timeout_s: str, *scenarios: str) -> pexpect.spawn:
-    args = ["-m", "conformance", "certify", "pos", "--api", "ackroo", "--interactive", "--report-dir", str(report)]
+    args = ["-m", "conformance", "certify", "pos", "--api", "ackroo", "--interactive", "--report-dir", str(report),
+            "--timeout", timeout_s]
     for scenario in scenarios:
         args += ["--scenario", scenario]
     return pexpect.spawn(sys.executable, args, cwd=str(ROOT), encoding="utf-8", timeout=30, dimensions=(50, 250),
-                         env={**os.environ, "CONFORMANCE_POS_STEP_TIMEOUT": timeout_s})
+                         env=dict(os.environ))
 
 
 def _base(till: pexpect.spawn) -> str:
