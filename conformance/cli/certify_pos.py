@@ -235,9 +235,7 @@ def pos(
 
 def write_pos_bundle(bundle: Path, folder: Path, scenarios: Sequence[Scenario], target: str) -> None:
     """The reports and the data files they were judged by, signed (`conformance verify` checks it)."""
-    from conformance.cli.evidence import run_inputs
-    from conformance.report.bundle import folder_files, signing_key, write_bundle
+    from conformance.cli.evidence import run_inputs, write_folder_bundle
+    from conformance.report.bundle import signing_key
 
-    public = write_bundle(bundle, folder_files(folder, "reports"), target=target, inputs=run_inputs(scenarios),
-                          key=signing_key(None))
-    out.print(f"bundle: {bundle} (signed, Ed25519 public key {public})", markup=False)
+    write_folder_bundle(bundle, signing_key(None), folder, run_inputs(scenarios), target)

@@ -24,7 +24,7 @@ from conformance.runner.events import Event, RunFinished, RunStarted, ScenarioFi
 from conformance.runner.pos import wire
 from conformance.runner.pos.drivers import DriverReply
 from conformance.runner.pos.judge import SAME_AS, judge_step
-from conformance.runner.pos.session import PosTarget, Session, _step_result, companions
+from conformance.runner.pos.session import PosTarget, Session, companions, step_result
 from conformance.runner.scenarios import Unresolved
 from conformance.runner.setup import SetupFailed
 
@@ -183,7 +183,7 @@ class _Visit:
         context.captures.update(judgement.captures)
         if step.control or step.operation == "webApiLogin" or any(wire.masked(v) for v in judgement.captures.values()):
             self.session.play(step)  # the customer's side, or the suite's own token for the steps it makes
-        return _step_result(step, judgement, (time.perf_counter() - started) * 1000)
+        return step_result(step, judgement, (time.perf_counter() - started) * 1000)
 
 
 def _medium(action: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -31,7 +31,7 @@ from conformance.model.scenario import Scenario, Step, thaw
 from conformance.model.spec import ApiSpec
 from conformance.model.template import TEMPLATE, render
 from conformance.runner.pos.judge import ACTION_OPERATIONS, READS, SAME_AS, judge_step
-from conformance.runner.pos.session import _step_result, companions
+from conformance.runner.pos.session import companions, step_result
 from conformance.runner.scenarios import Unresolved, _Context
 
 Route = Callable[[str, str], str | None]
@@ -312,7 +312,7 @@ class ScenarioTraffic:
                                    reported=None, companions=action.made, resolve=context.resolve,
                                    requirements=scenario.requirements)
             context.captures.update(judgement.captures)
-            results.append(_step_result(step, judgement, 0.0))
+            results.append(step_result(step, judgement, 0.0))
         return ScenarioResult(scenario.id, scenario.title, scenario.api, worst(r.outcome for r in results),
                               scenario.requirements, tuple(results))
 

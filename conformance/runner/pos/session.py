@@ -215,7 +215,7 @@ class Session:
             self.play(step)  # the customer's side of the step (a receipt claimed in the app)
         if step.operation == "webApiLogin" or _masked_captures(judgement):
             self.play(step)  # the log masks tokens: the suite gets its own for the steps it makes
-        return _step_result(step, judgement, (time.perf_counter() - started) * 1000)
+        return step_result(step, judgement, (time.perf_counter() - started) * 1000)
 
 
 def _masked_captures(judgement: Judgement) -> bool:
@@ -227,7 +227,8 @@ def _dig(body: Any, dotted: str) -> Any:
     return None if value is MISSING else value
 
 
-def _step_result(step: Step, judgement: Judgement, duration_ms: float) -> StepResult:
+def step_result(step: Step, judgement: Judgement, duration_ms: float) -> StepResult:
+    """A judged step as a report row (redacted findings); shared by every mode of `certify pos`."""
     verdicts = tuple(Verdict(v.label, redact_finding(v.finding) if v.finding else None) for v in judgement.verdicts)
     failed = any(not verdict.passed for verdict in verdicts)
     evidence = evidence_of(judgement.exchanges[-1]) if judgement.exchanges else None
