@@ -52,7 +52,8 @@ def load(
     api: str = typer.Option(..., "--api", help=f"The api the target implements ({', '.join(MIXES)})."),
     base_url: str = typer.Option(..., "--base-url", help="The api's base URL (e.g. http://127.0.0.1:8900/ackroo)."),
     users: int = typer.Option(10, "--users", min=1, help="Concurrent virtual tills."),
-    spawn_rate: float = typer.Option(10.0, "--spawn-rate", min=0.1, help="Tills started per second."),
+    spawn_rate: float = typer.Option(10.0, "--spawn-rate", "--rate", min=0.1,
+                                    help="Tills started per second."),
     duration: float = typer.Option(30.0, "--duration", min=1, help="Seconds of load (after which tills stop)."),
     slo_text: str = typer.Option("", "--slo", help="Objectives, e.g. p95=200ms,errors=0.1% (also p50, p90, p99, "
                                  "rps=N): a missed one exits 1."),

@@ -83,8 +83,9 @@ def test_a_master_and_a_worker_on_loopback(simulator: str, tmp_path: Path) -> No
     port = free_port()
     common = ("--api", "crmcom", "--base-url", f"{simulator}/crmcom", "--master-host", "127.0.0.1",
               "--master-port", str(port))
+    # DESIGN section 3 pins `--rate`; the other test spells it `--spawn-rate` (Locust's word): both are accepted.
     master = subprocess.Popen([sys.executable, "-m", "conformance", "load", *common, "--master", "--users", "4",
-                               "--spawn-rate", "10", "--duration", "3", "--control-token", TOKEN, "--report-dir",
+                               "--rate", "10", "--duration", "3", "--control-token", TOKEN, "--report-dir",
                                str(tmp_path), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         worker = _load(*common, "--worker")
