@@ -15,8 +15,10 @@ from conformance.core.errors import EXIT_NONCONFORMANT, EXIT_OK, EXIT_TARGET, Da
 from conformance.core.redact import redact_url
 from conformance.load import engine, slo
 from conformance.load.mix import FIXTURES, MIXES
+from conformance.loader.inputs import run_inputs
 from conformance.loader.specs import spec_for
 from conformance.loader.yamlio import load_yaml
+from conformance.report.build import now
 from conformance.report.loadtest import load_report, write_load_report
 
 
@@ -92,13 +94,15 @@ def load(
         if not quiet:
             err.print(line, markup=False, highlight=False)
 
+    started = now()
     figures = engine.run(config, say)
     if figures is None:  # a worker: the master reports
         raise typer.Exit(EXIT_OK)
     results = slo.judge(api, objectives, figures)
     report = load_report(api=api, target=base_url, spec=spec_for(api), results=results, figures=figures,
                          slo=[o.text for o in objectives],
-                         settings={"users": users, "spawn_rate": spawn_rate, "duration": duration, "mode": role})
+                         settings={"users": users, "spawn_rate": spawn_rate, "duration": duration, "mode": role},
+                         started=started, inputs=run_inputs([api]))
     folder = report_dir or Path("reports") / f"load-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     html = write_load_report(folder, report)
     if not quiet:

@@ -7,6 +7,7 @@ kind, and report.html shows them under the results.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from conformance.report.write import write_report
 
 
 def load_report(*, api: str, target: str, spec: ApiSpec, results: list[ScenarioResult], figures: dict[str, Any],
-                slo: list[str], settings: dict[str, Any]) -> dict[str, Any]:
-    report = build_report(kind="provider", api=api, target=target, results=results, spec=spec, plan="load")
+                slo: list[str], settings: dict[str, Any], started: str,
+                inputs: Iterable[Path] = ()) -> dict[str, Any]:
+    report = build_report(kind="provider", api=api, target=target, results=results, spec=spec, plan="load",
+                          started=started, inputs=inputs)
     report["load"] = {"slo": slo, "settings": settings, **figures}
     return report
 

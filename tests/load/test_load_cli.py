@@ -47,6 +47,7 @@ def test_the_till_mix_runs_clean_and_reports(simulator: str, tmp_path: Path, api
     report = _report(tmp_path)
     load = report["load"]
     assert report["verdict"] == "certified" and report["plan"] == "load"
+    assert report["started"] < report["finished"] and any(i["path"].endswith("openapi.yaml") for i in report["inputs"])
     assert load["requests"] > 0 and load["failures"] == 0 and load["errors"] == []
     assert {row["step"] for row in load["by_step"]} >= {"identify", "sale", "balance"}
     assert load["p50_ms"] <= load["p95_ms"] <= load["p99_ms"]
