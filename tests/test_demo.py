@@ -26,6 +26,8 @@ def test_demo_certifies_the_simulator_and_writes_pinned_reports(tmp_path: Path) 
     pos_reports = [json.loads(path.read_text()) for path in sorted((tmp_path / "demo").glob("pos-*/report.json"))]
     assert len(pos_reports) == len(certifications), "the reference POS is certified for every api"
     assert all(r["kind"] == "pos" and r["verdict"] == "certified" for r in pos_reports)
+    assert all(r["started"] < r["finished"] and any(i["path"].endswith(".yaml") for i in r["inputs"])
+               for r in pos_reports)
     assert "certify pos (reference POS" in result.stdout
     reports = sorted((tmp_path / "demo").glob("provider-*/report.json"))
     assert reports, "one report per simulated api"

@@ -209,7 +209,7 @@ def pos(
     folder = report_dir or Path("reports") / f"pos-{api}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     started = now()
     options: dict[str, Any] = {"api": api, "scenarios": scenarios, "plans": plans, "report_dir": folder,
-                               "bundle": bundle}
+                               "bundle": bundle, "started": started}
     if driver is None:
         if interactive:
             raise typer.Exit(pos_modes.interactive(**options, timeout_s=120.0 if timeout is None else timeout))

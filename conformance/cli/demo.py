@@ -63,8 +63,9 @@ def _certify_reference_pos(simulator: Any, token: str, apis: Sequence[str], repo
     for api in apis:
         target, send_for = inprocess_target(simulator, api, token, stack, "http://demo")
         driver = reference_driver(send_for)
-        results = run_plans(api, list(load_scenarios(api).values()), POS_PLANS, target, driver)
-        report = pos_report(api, driver.label, results, POS_PLANS)
+        scenarios, started = list(load_scenarios(api).values()), now()
+        results = run_plans(api, scenarios, POS_PLANS, target, driver)
+        report = pos_report(api, driver.label, results, POS_PLANS, started=started, scenarios=scenarios)
         write_report(report_dir / f"pos-{api}", report)
         reports.append(report)
         summary = report["summary"]

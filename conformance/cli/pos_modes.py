@@ -31,12 +31,13 @@ def _use_cases_only(mode: str, plans: Sequence[str]) -> None:
 
 
 def _finish(api: str, target: str, results: Sequence[ScenarioResult], *, plans: Sequence[str], report_dir: Path,
-            bundle: Path | None, scenarios: Sequence[Scenario], extra: dict[str, Any] | None = None) -> int:
+            bundle: Path | None, scenarios: Sequence[Scenario], started: str,
+            extra: dict[str, Any] | None = None) -> int:
     """The one report path of every mode (the same as --driver's)."""
     from conformance.cli.certify_pos import exit_code, pos_report, print_summary, write_pos_bundle
     from conformance.report.write import write_report
 
-    report = {**pos_report(api, target, results, plans), **(extra or {})}
+    report = {**pos_report(api, target, results, plans, started=started, scenarios=scenarios), **(extra or {})}
     html = write_report(report_dir, report)
     if bundle is not None:
         write_pos_bundle(bundle, report_dir, scenarios, target)
@@ -46,16 +47,16 @@ def _finish(api: str, target: str, results: Sequence[ScenarioResult], *, plans: 
 
 
 def interactive(*, api: str, scenarios: list[Scenario], plans: list[str], report_dir: Path,
-                bundle: Path | None, timeout_s: float) -> int:
+                bundle: Path | None, started: str, timeout_s: float) -> int:
     """`--interactive`: a person at a real till, guided step by step (`timeout_s` per step)."""
     _use_cases_only("--interactive", plans)
     results = interactive_session(api, scenarios, timeout_s=timeout_s)
     return _finish(api, "a person at the till (interactive)", results, plans=plans, report_dir=report_dir,
-                   bundle=bundle, scenarios=scenarios)
+                   bundle=bundle, scenarios=scenarios, started=started)
 
 
 def _recorded(kind: str, path: Path, read: Any, *, api: str, scenarios: list[Scenario], plans: list[str],
-              report_dir: Path, bundle: Path | None) -> int:
+              report_dir: Path, bundle: Path | None, started: str) -> int:
     _use_cases_only(f"--{kind}", plans)
     spec = spec_for(api)
     recorded = recordings.with_operations(read(path), api, route_for(spec))
@@ -68,25 +69,25 @@ def _recorded(kind: str, path: Path, read: Any, *, api: str, scenarios: list[Sce
     extra = {"recording": {"path": str(path), "exchanges": len(recorded), "matched": len(matching.matched),
                            "unmatched": unknown[:50]}}
     return _finish(api, f"recorded traffic ({kind}: {path.name})", results, plans=plans, report_dir=report_dir,
-                   bundle=bundle, scenarios=scenarios, extra=extra)
+                   bundle=bundle, scenarios=scenarios, started=started, extra=extra)
 
 
 def cassettes(path: Path, *, api: str, scenarios: list[Scenario], plans: list[str], report_dir: Path,
-              bundle: Path | None) -> int:
+              bundle: Path | None, started: str) -> int:
     """`--cassettes PATH`: a POS's recorded vcrpy cassettes, matched to scenarios and judged offline."""
     return _recorded("cassettes", path, recordings.read_cassettes, api=api, scenarios=scenarios, plans=plans,
-                     report_dir=report_dir, bundle=bundle)
+                     report_dir=report_dir, bundle=bundle, started=started)
 
 
 def har(path: Path, *, api: str, scenarios: list[Scenario], plans: list[str], report_dir: Path,
-        bundle: Path | None) -> int:
+        bundle: Path | None, started: str) -> int:
     """`--har FILE`: a POS's traffic exported by a browser or a proxy, judged offline."""
     return _recorded("har", path, recordings.read_har, api=api, scenarios=scenarios, plans=plans,
-                     report_dir=report_dir, bundle=bundle)
+                     report_dir=report_dir, bundle=bundle, started=started)
 
 
 def pact(path: Path, *, api: str, scenarios: list[Scenario], plans: list[str], report_dir: Path,
-         bundle: Path | None) -> int:
+         bundle: Path | None, started: str) -> int:
     """`--pact FILE`: a pact written by the POS's consumer tests, validated and verified against the simulator."""
     from conformance.cli.certify_pos import served_target
 
@@ -101,6 +102,7 @@ def pact(path: Path, *, api: str, scenarios: list[Scenario], plans: list[str], r
                                control=target.control, scenarios=states)
     label = f"pact {contract.consumer or '?'} -> {contract.provider or '?'} ({path.name}, v{contract.version})"
     return _finish(api, label, results, plans=plans, report_dir=report_dir, bundle=bundle, scenarios=scenarios,
+                   started=started,
                    extra={"pact": {"path": str(path), "consumer": contract.consumer, "provider": contract.provider,
                                    "specification": contract.version,
                                    "interactions": len(contract.interactions)}})

@@ -137,6 +137,7 @@ def test_certify_pos_pact_verifies_the_example_and_fails_a_forbidden_request(tmp
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "ok" / "report.json").read_text())
     assert report["kind"] == "pos" and report["pact"]["interactions"] == 2 and report["summary"]["pass"] == 2
+    assert report["started"] <= report["finished"] and any(i["path"].endswith("openapi.yaml") for i in report["inputs"])
 
     def no_device(data: dict[str, Any]) -> None:
         del _sale(data)["request"]["body"]["content"]["device_id"]
